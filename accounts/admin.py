@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "organization", "sector", "is_staff", "is_active"]
+    list_filter = ["sector", "is_staff", "is_active", "language", "digest_frequency"]
+    search_fields = ["email", "display_name", "organization", "discipline"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (
+            _("Profile"),
+            {
+                "fields": [
+                    "display_name",
+                    "organization",
+                    "discipline",
+                    "sector",
+                    "bio",
+                    "avatar",
+                    "language",
+                    "time_zone",
+                    "digest_frequency",
+                ]
+            },
+        ),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]

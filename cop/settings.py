@@ -1,0 +1,343 @@
+"""Praxis settings, read from the environment.
+
+Two modes share this one file (DESIGN.md, "Two modes, one code base"):
+
+- embedded (the default, nothing set): SQLite, eager Celery tasks, files and mail under var/,
+  local-memory cache. What `make run` and `make test` use on a laptop.
+- production (`COP_ENV=production`): a required secret key, secure cookies, HSTS. Each backing
+  service is switched on by its own variable (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL,
+  COP_S3_BUCKET, EMAIL_URL), so CI can run the embedded settings against real services.
+
+Every variable is listed, with its default, in .env.example.
+"""
+
+import secrets
+from importlib.util import find_spec
+from pathlib import Path
+
+import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# COP_ENV: "embedded" (default) or "production".
+COP_ENV = env.str("COP_ENV", default="embedded")
+if COP_ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured("COP_ENV must be 'embedded' or 'production'.")
+PRODUCTION = COP_ENV == "production"
+
+# COP_DATA_DIR: where the embedded mode keeps its database, uploads and mail (default var/).
+DATA_DIR = Path(env.str("COP_DATA_DIR", default=str(BASE_DIR / "var")))
+
+# COP_DEBUG: Django's debug pages (default on in embedded mode, off in production).
+DEBUG = env.bool("COP_DEBUG", default=not PRODUCTION)
+
+
+def _embedded_secret_key() -> str:
+    """A random key kept under var/, so sessions survive restarts of the embedded mode."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# COP_SECRET_KEY: required in production; the embedded mode makes one under var/.
+if PRODUCTION:
+    SECRET_KEY = env.str("COP_SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("COP_SECRET_KEY must be set when COP_ENV=production.")
+else:
+    SECRET_KEY = env.str("COP_SECRET_KEY", default="") or _embedded_secret_key()
+
+# COP_ALLOWED_HOSTS: comma-separated host names (default: localhost names in embedded mode).
+ALLOWED_HOSTS = env.list(
+    "COP_ALLOWED_HOSTS",
+    default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"],
+)
+# COP_CSRF_TRUSTED_ORIGINS: comma-separated origins, e.g. https://praxis.example.org.
+CSRF_TRUSTED_ORIGINS = env.list("COP_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.forms",
+    "allauth",
+    "allauth.account",
+    "django_htmx",
+    "template_partials",
+    "django_celery_beat",
+    "csp",
+    "core",
+    "accounts",
+    "communities",
+    "forums",
+    "documents",
+    "assessments",
+    "facilitation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PersonalPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "cop.urls"
+FORM_RENDERER = "core.forms.BootstrapFormRenderer"
+WSGI_APPLICATION = "cop.wsgi.application"
+ASGI_APPLICATION = "cop.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.csp_nonce",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+# DATABASE_URL: e.g. postgres://praxis:secret@db:5432/praxis (default: SQLite under var/).
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'praxis.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # COP_DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept open (default 60).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("COP_DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and sessions -----------------------------------------------------------------------
+# REDIS_URL: e.g. redis://redis:6379/0 — cache, sessions and allauth's rate limits
+# (default: local memory, one process).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "praxis",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery -----------------------------------------------------------------------------------
+# CELERY_BROKER_URL: e.g. redis://redis:6379/1 (default: none, tasks run inline).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+# CELERY_RESULT_BACKEND: where task results are kept (default: the broker when it is Redis).
+CELERY_RESULT_BACKEND = env.str(
+    "CELERY_RESULT_BACKEND",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+) or None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Files ------------------------------------------------------------------------------------
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+
+def _bootstrap_dist() -> Path:
+    """Bootstrap's dist folder, installed from PyPI (bootstrap-wrapper) into the venv."""
+    spec = find_spec("bootstrap")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImproperlyConfigured("Bootstrap is missing: run `make install`.")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", _bootstrap_dist())]
+
+# COP_S3_BUCKET: store uploads in this S3 bucket (default: none, files under var/media/).
+COP_S3_BUCKET = env.str("COP_S3_BUCKET", default="")
+if COP_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": COP_S3_BUCKET,
+            # COP_S3_ENDPOINT_URL: for S3-compatible services, e.g. http://minio:9000.
+            "endpoint_url": env.str("COP_S3_ENDPOINT_URL", default="") or None,
+            # COP_S3_REGION: the bucket's region (default us-east-1).
+            "region_name": env.str("COP_S3_REGION", default="us-east-1"),
+            # COP_S3_ACCESS_KEY_ID / COP_S3_SECRET_ACCESS_KEY: credentials (default: boto3's
+            # own lookup, e.g. an instance role).
+            "access_key": env.str("COP_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("COP_S3_SECRET_ACCESS_KEY", default="") or None,
+            "signature_version": "s3v4",
+            "addressing_style": "path",
+            "querystring_auth": True,
+            # COP_S3_URL_EXPIRY: seconds a presigned download URL stays valid (default 300).
+            "querystring_expire": env.int("COP_S3_URL_EXPIRY", default=300),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        # Plain storage elsewhere: tests run with DEBUG off and no collected manifest.
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+# COP_AVATAR_MAX_BYTES: largest avatar upload accepted (default 2 MB).
+COP_AVATAR_MAX_BYTES = env.int("COP_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Email ------------------------------------------------------------------------------------
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.org:587 (default: files under var/mail/).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+# COP_DEFAULT_FROM_EMAIL: the sender of every email.
+DEFAULT_FROM_EMAIL = env.str("COP_DEFAULT_FROM_EMAIL", default="Praxis <praxis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Accounts ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "account_login"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_UNIQUE_EMAIL = True
+# COP_EMAIL_VERIFICATION: mandatory (default), optional or none.
+ACCOUNT_EMAIL_VERIFICATION = env.str("COP_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Praxis] "
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_SESSION_REMEMBER = None
+# allauth's defaults, spelled out: the sixth failed login for one account within five minutes is
+# refused. They live in the cache, so production shares them through Redis.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+
+# --- Languages and time -----------------------------------------------------------------------
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# COP_LANGUAGE_CODE: the language when neither the person nor the browser says (default en).
+LANGUAGE_CODE = env.str("COP_LANGUAGE_CODE", default="en")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+# COP_TIME_ZONE: the installation's default time zone (default UTC).
+TIME_ZONE = env.str("COP_TIME_ZONE", default="UTC")
+USE_TZ = True
+
+# --- Security ---------------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # No inline styles anywhere: htmx is told not to inject its indicator style.
+        "style-src": [SELF],
+        # Bootstrap's stylesheet draws form controls with data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # COP_SECURE_SSL_REDIRECT: redirect plain HTTP to HTTPS (default on in production).
+    SECURE_SSL_REDIRECT = env.bool("COP_SECURE_SSL_REDIRECT", default=True)
+    # COP_HSTS_SECONDS: how long browsers must use HTTPS only (default one year).
+    SECURE_HSTS_SECONDS = env.int("COP_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # The TLS-terminating proxy in front of gunicorn says which scheme the client used.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # /healthz is polled over plain HTTP by the container's health check.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # COP_LOG_LEVEL: level of the application's log lines (default INFO).
+    "root": {"handlers": ["console"], "level": env.str("COP_LOG_LEVEL", default="INFO")},
+}

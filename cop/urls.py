@@ -1,0 +1,17 @@
+"""The project's URLs (DESIGN.md, "URLs"): each app brings its own urls.py."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("communities.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
+    # Local uploads (embedded mode); with S3 the storage serves its own files.
+    urlpatterns += [path("media/", include("core.media_urls"))]

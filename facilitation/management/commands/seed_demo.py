@@ -1,0 +1,16 @@
+"""Load the demo data; safe to run again and again."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, seed_people
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo accounts and data (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        people = seed_people()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
+        for person in people:
+            role = " (site staff)" if person.is_staff else ""
+            self.stdout.write(f"  {person.email:<26} {DEMO_PASSWORD}{role}")
