@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 
-DEMO_PASSWORD = "praxis-demo"
+DEMO_PASSWORD = "praxis-demo"  # noqa: S105 -- published demo logins, printed by make run
 
 DEMO_PEOPLE = [
     {

@@ -35,7 +35,9 @@ class ProfileForm(forms.ModelForm):
     avatar_upload = forms.FileField(
         label=_("Avatar"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)

@@ -42,7 +42,9 @@ def update_profile(
     remove_avatar: bool = False,
 ) -> list[str]:
     """Apply profile changes and a new (already normalised) avatar; returns the fields changed."""
-    changed = [name for name in PROFILE_FIELDS if name in changes and getattr(user, name) != changes[name]]
+    changed = [
+        name for name in PROFILE_FIELDS if name in changes and getattr(user, name) != changes[name]
+    ]
     for name in changed:
         setattr(user, name, changes[name])
     old_avatar_name = user.avatar.name if user.avatar else ""

@@ -163,10 +163,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 # CELERY_RESULT_BACKEND: where task results are kept (default: the broker when it is Redis).
-CELERY_RESULT_BACKEND = env.str(
-    "CELERY_RESULT_BACKEND",
-    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
-) or None
+CELERY_RESULT_BACKEND = (
+    env.str(
+        "CELERY_RESULT_BACKEND",
+        default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+    )
+    or None
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -228,6 +231,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # WhiteNoise expects the folder even when it serves straight from the finders.
+    STATIC_ROOT.mkdir(exist_ok=True)
 # COP_AVATAR_MAX_BYTES: largest avatar upload accepted (default 2 MB).
 COP_AVATAR_MAX_BYTES = env.int("COP_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640

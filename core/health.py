@@ -35,9 +35,7 @@ def check_broker() -> str:
     """'ok' when the Celery broker accepts a connection; 'eager' when tasks run inline."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    with Connection(
-        settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS
-    ) as broker:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
         broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     return "ok"
 

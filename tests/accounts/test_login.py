@@ -1,0 +1,116 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.conftest import TEST_PASSWORD
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, email, password):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_login_with_email_and_password_signs_in(client):
+    person = UserFactory()
+
+    response = _login(client, person.email, TEST_PASSWORD)
+
+    assert response.status_code == 302
+    assert client.get(reverse("profile")).status_code == 200
+
+
+def test_login_wrong_password_explains_and_keeps_the_email(client):
+    person = UserFactory()
+
+    response = _login(client, person.email, "not-the-password")
+
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert person.email in response.content.decode()
+
+
+def test_login_sixth_failed_attempt_in_a_row_is_refused(client):
+    person = UserFactory()
+    for _attempt in range(5):
+        response = _login(client, person.email, "wrong-password")
+        assert "Too many failed login attempts" not in response.content.decode()
+
+    # Even the right password is refused once the limit is reached.
+    response = _login(client, person.email, TEST_PASSWORD)
+
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_unverified_email_is_sent_to_verification(client):
+    person = UserFactory()
+    person.emailaddress_set.update(verified=False)
+
+    response = _login(client, person.email, TEST_PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+
+def test_signup_does_not_reveal_an_existing_account(client, mailoutbox):
+    existing = UserFactory()
+    form = {"password1": "Another-passphrase-77", "password2": "Another-passphrase-77"}
+
+    new = client.post(reverse("account_signup"), {**form, "email": "new-person@example.org"})
+    taken = client.post(reverse("account_signup"), {**form, "email": existing.email})
+
+    # Both answers look the same; only the owner of the address learns, by email, what happened.
+    assert new.status_code == taken.status_code == 302
+    assert new["Location"] == taken["Location"] == reverse("account_email_verification_sent")
+    assert len(mailoutbox) == 2
+    assert {message.to[0] for message in mailoutbox} == {"new-person@example.org", existing.email}
+
+
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, mailoutbox):
+    existing = UserFactory()
+
+    known = client.post(reverse("account_reset_password"), {"email": existing.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    # Each address's owner is told by email; only the existing account gets a reset link.
+    reset, no_account = mailoutbox
+    assert reset.to == [existing.email] and "/accounts/password/reset/key/" in reset.body
+    assert no_account.to == ["nobody@example.org"]
+    assert "/accounts/password/reset/key/" not in no_account.body
+
+
+def test_signup_saves_display_name_and_language(client):
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "camille@example.org",
+            "display_name": "Camille",
+            "password1": "Another-passphrase-77",
+            "password2": "Another-passphrase-77",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    from accounts.models import User
+
+    person = User.objects.get(email="camille@example.org")
+    assert person.display_name == "Camille"
+    assert person.language == "fr"
+    assert mail.outbox[0].subject.startswith("[Praxis]")
+
+
+def test_signup_refuses_a_mismatched_password_with_a_message(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "x@example.org", "password1": "Another-passphrase-77", "password2": "other"},
+    )
+
+    assert response.status_code == 200
+    assert "You must type the same password each time" in response.content.decode()
+    assert 'value="x@example.org"' in response.content.decode()
