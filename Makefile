@@ -43,6 +43,7 @@ run: install messages
 
 test: install messages
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
