@@ -121,10 +121,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.csp_nonce",
+                "communities.context_processors.notifications",
             ],
         },
     }
 ]
+
+# COP_SITE_URL: the address people reach Praxis at, for links in emails sent by tasks
+# (default http://127.0.0.1:8000).
+COP_SITE_URL = env.str("COP_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL: e.g. postgres://praxis:secret@db:5432/praxis (default: SQLite under var/).
@@ -268,7 +273,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "communities.adapters.InvitationAccountAdapter"
 ACCOUNT_UNIQUE_EMAIL = True
 # COP_EMAIL_VERIFICATION: mandatory (default), optional or none.
 ACCOUNT_EMAIL_VERIFICATION = env.str("COP_EMAIL_VERIFICATION", default="mandatory")
@@ -337,6 +342,10 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /healthz is polled over plain HTTP by the container's health check.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# COP_TRUSTED_PROXIES: how many reverse proxies in front of the app append to X-Forwarded-For
+# (default 0: the client address is REMOTE_ADDR). Used for the audit log's IP addresses.
+COP_TRUSTED_PROXIES = env.int("COP_TRUSTED_PROXIES", default=0)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

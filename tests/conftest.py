@@ -69,11 +69,28 @@ def user_client(client, user):
 # --- Celery ---------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _inline_tasks_unless_a_worker_is_asked_for(request):
+    """Tasks run inline in tests (so their email lands in mail.outbox), except in tests that ask
+    for the real `celery_worker`."""
+    from cop.celery import app
+
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker process on the configured broker, pointed at the test database.
 
-    With no broker configured tasks run inline (eager) and no worker is started.
+    The worker keeps its files under its own data folder (`worker.data_dir`): emails it sends
+    land as files in `worker.data_dir / "mail"`. With no broker configured tasks run inline
+    (eager) and no worker is started.
     """
     from django.conf import settings
     from django.db import connection
@@ -90,6 +107,9 @@ def celery_worker(django_db_setup, django_db_blocker):
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}"
         )
+    data_dir = tmp_path_factory.mktemp("worker-data")
+    env["COP_DATA_DIR"] = str(data_dir)
+    env.pop("EMAIL_URL", None)
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), "praxis-test-worker.log"), "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
@@ -119,6 +139,7 @@ def celery_worker(django_db_setup, django_db_blocker):
                 break
         else:
             pytest.fail(f"the Celery worker did not answer within 60 s; see {log.name}")
+        process.data_dir = data_dir
         yield process
     finally:
         process.terminate()
@@ -169,3 +190,106 @@ def page(browser, live_server):
     tab.console_errors = errors
     yield tab
     context.close()
+
+
+# --- Communities and the principals of the permission matrix ---------------------------------
+
+
+class Cast:
+    """Two communities (public/open and private/request) where the same people hold the same
+    roles, a third community with its own member, an outsider and a staff member."""
+
+    def __init__(self):
+        from communities.models import Community, Membership
+        from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+        self.public = CommunityFactory(slug="open-practice", name="Open Practice")
+        self.private = CommunityFactory(
+            slug="closed-circle",
+            name="Closed Circle",
+            visibility=Community.Visibility.PRIVATE,
+            join_policy=Community.JoinPolicy.REQUEST,
+        )
+        self.other = CommunityFactory(slug="elsewhere", name="Elsewhere")
+        self.organizer = UserFactory(display_name="Olga Organizer")
+        self.facilitator = UserFactory(display_name="Fatou Facilitator")
+        self.member = UserFactory(display_name="Mateo Member")
+        self.other_member = UserFactory(display_name="Otto Othermember")
+        self.outsider = UserFactory(display_name="Ona Outsider")
+        self.staff = UserFactory(display_name="Sam Staff", is_staff=True)
+        for community in (self.public, self.private):
+            MembershipFactory(
+                community=community, user=self.organizer, role=Membership.Role.ORGANIZER
+            )
+            MembershipFactory(
+                community=community, user=self.facilitator, role=Membership.Role.FACILITATOR
+            )
+            MembershipFactory(community=community, user=self.member, role=Membership.Role.MEMBER)
+        MembershipFactory(
+            community=self.other, user=self.other_member, role=Membership.Role.ORGANIZER
+        )
+
+    def person(self, principal: str):
+        return None if principal == "anonymous" else getattr(self, principal)
+
+
+PRINCIPALS = [
+    "anonymous",
+    "outsider",
+    "member",
+    "facilitator",
+    "organizer",
+    "other_member",
+    "staff",
+]
+
+
+@pytest.fixture
+def cast(db):
+    return Cast()
+
+
+def _client_for(cast, principal):
+    from django.test import Client
+
+    client = Client()
+    person = cast.person(principal)
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+@pytest.fixture
+def client_for(cast):
+    """client_for("facilitator") → a test client logged in as that principal of the cast."""
+    return lambda principal: _client_for(cast, principal)
+
+
+@pytest.fixture
+def anon_client(cast):
+    return _client_for(cast, "anonymous")
+
+
+@pytest.fixture
+def outsider_client(cast):
+    return _client_for(cast, "outsider")
+
+
+@pytest.fixture
+def member_client(cast):
+    return _client_for(cast, "member")
+
+
+@pytest.fixture
+def facilitator_client(cast):
+    return _client_for(cast, "facilitator")
+
+
+@pytest.fixture
+def organizer_client(cast):
+    return _client_for(cast, "organizer")
+
+
+@pytest.fixture
+def staff_client(cast):
+    return _client_for(cast, "staff")

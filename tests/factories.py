@@ -1,9 +1,14 @@
 """factory_boy factories shared by every test module."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.models import User
+from communities.models import Community, Invitation, JoinRequest, Membership
+from core.markdown import render_markdown
 from tests.conftest import TEST_PASSWORD
 
 
@@ -30,3 +35,45 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create, extracted, **kwargs):
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    name = factory.Sequence(lambda n: f"Community {n}")
+    theme = "Sharing what works in practice"
+    description = "A *community* of practice."
+    description_html = factory.LazyAttribute(lambda o: render_markdown(o.description))
+    visibility = Community.Visibility.PUBLIC
+    join_policy = Community.JoinPolicy.OPEN
+    language = "en"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    community = factory.SubFactory(CommunityFactory)
+    role = Membership.Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    community = factory.SubFactory(CommunityFactory)
+    kind = Invitation.Kind.EMAIL
+    email = factory.Sequence(lambda n: f"invitee{n}@example.net")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinRequest
+
+    community = factory.SubFactory(CommunityFactory, join_policy=Community.JoinPolicy.REQUEST)
+    user = factory.SubFactory(UserFactory)
+    message = "I teach geometry and would like to learn from your lesson studies."

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_people
+from communities.demo import seed_communities
 
 
 class Command(BaseCommand):
@@ -10,7 +11,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         people = seed_people()
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
+        communities = seed_communities({person.email: person for person in people})
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        for community in communities:
+            self.stdout.write(f"  /c/{community.slug}/  {community.name}")
+        self.stdout.write("Log in with:")
         for person in people:
             role = " (site staff)" if person.is_staff else ""
             self.stdout.write(f"  {person.email:<26} {DEMO_PASSWORD}{role}")

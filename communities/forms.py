@@ -1,0 +1,280 @@
+"""Community forms: validation only; writes happen in communities.services."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from communities.models import Community, Invitation, Membership, SlugRedirect
+
+MAX_BULK_INVITATIONS = 500
+MAX_CSV_BYTES = 1024 * 1024
+RESERVED_SLUGS = {"new", "start", "admin", "api", "static", "media"}
+
+
+class DirectoryForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("All languages")), *settings.LANGUAGES]
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Why would you like to join?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Say a few words about your practice; the facilitators read every request."),
+    )
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if len(message) < 10:
+            raise ValidationError(_("Please write at least a sentence (10 characters or more)."))
+        return message
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    reply = forms.CharField(
+        label=_("Reply (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The member is told this reason."),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Membership.Role.choices]
+    )
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    discipline = forms.CharField(label=_("Discipline"), required=False, max_length=100)
+    organization = forms.CharField(label=_("Organization"), required=False, max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = [("", _("All sectors")), *User.Sector.choices]
+
+
+class CommunitySettingsForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = [
+            "name",
+            "slug",
+            "theme",
+            "description",
+            "visibility",
+            "join_policy",
+            "language",
+            "status",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise ValidationError(_("This address is reserved; please choose another."))
+        others = Community.objects.exclude(pk=self.instance.pk)
+        if others.filter(slug=slug).exists():
+            raise ValidationError(_("Another community already uses this address."))
+        taken = SlugRedirect.objects.filter(old_slug=slug).exclude(community=self.instance)
+        if taken.exists():
+            raise ValidationError(_("This address used to belong to another community."))
+        return slug
+
+
+class InviteRoleMixin:
+    """Limits the role choices to those the inviter may give."""
+
+    def limit_roles(self, allowed_roles: list[str]) -> None:
+        self.fields["role"].choices = [
+            (value, label) for value, label in Membership.Role.choices if value in allowed_roles
+        ]
+
+
+@dataclass
+class BulkLineError:
+    line: int
+    value: str
+    message: str
+
+
+class BulkInviteForm(InviteRoleMixin, forms.Form):
+    """One address, many pasted addresses, or a CSV file: each line checked on its own."""
+
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ana@example.org\nben@example.org"}),
+        help_text=_("One address per line (or separated by commas), up to 500."),
+    )
+    csv_file = forms.FileField(
+        label=_("Or a CSV file"),
+        required=False,
+        help_text=_("The first column holding an email address on each row is used; up to 500."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial="member")
+    message = forms.CharField(
+        label=_("Personal message (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, community: Community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.line_errors: list[BulkLineError] = []
+        self.skipped: list[BulkLineError] = []
+
+    def _lines(self) -> list[tuple[int, str]]:
+        lines: list[tuple[int, str]] = []
+        pasted = self.cleaned_data.get("emails") or ""
+        number = 0
+        for raw_line in pasted.splitlines():
+            for part in raw_line.replace(";", ",").split(","):
+                if part.strip():
+                    number += 1
+                    lines.append((number, part.strip()))
+        upload = self.cleaned_data.get("csv_file")
+        if upload:
+            if upload.size > MAX_CSV_BYTES:
+                raise ValidationError(_("The CSV file is larger than 1 MB."))
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError(_("The CSV file must be UTF-8 text.")) from None
+            for row_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+                cells = [cell.strip() for cell in row if cell.strip()]
+                if not cells:
+                    continue
+                address = next((cell for cell in cells if "@" in cell), cells[0])
+                if row_number == 1 and "@" not in address:
+                    continue  # a header row
+                lines.append((row_number, address))
+        return lines
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        lines = self._lines()
+        if not lines:
+            raise ValidationError(_("Enter at least one email address or choose a CSV file."))
+        if len(lines) > MAX_BULK_INVITATIONS:
+            raise ValidationError(
+                _("%(count)s addresses: at most %(max)s can be invited at once.")
+                % {"count": len(lines), "max": MAX_BULK_INVITATIONS}
+            )
+        members = {
+            email.lower()
+            for email in Membership.objects.filter(community=self.community).values_list(
+                "user__email", flat=True
+            )
+        }
+        invited = {
+            email.lower()
+            for email in Invitation.objects.filter(
+                community=self.community,
+                kind=Invitation.Kind.EMAIL,
+                revoked_at__isnull=True,
+                use_count=0,
+                expires_at__gt=timezone.now(),
+            ).values_list("email", flat=True)
+        }
+        seen: set[str] = set()
+        valid: list[str] = []
+        for number, value in lines:
+            address = value.strip("<>\"' ").lower()
+            try:
+                validate_email(address)
+            except ValidationError:
+                self.line_errors.append(
+                    BulkLineError(number, value, str(_("not a valid email address")))
+                )
+                continue
+            if address in seen:
+                self.skipped.append(BulkLineError(number, value, str(_("duplicate in this list"))))
+            elif address in members:
+                self.skipped.append(BulkLineError(number, value, str(_("already a member"))))
+            elif address in invited:
+                self.skipped.append(BulkLineError(number, value, str(_("already invited"))))
+            else:
+                valid.append(address)
+            seen.add(address)
+        if self.line_errors:
+            raise ValidationError(
+                ngettext(
+                    "%(count)d line is not a valid address; nothing was sent. Correct it and "
+                    "try again.",
+                    "%(count)d lines are not valid addresses; nothing was sent. Correct them and "
+                    "try again.",
+                    len(self.line_errors),
+                )
+                % {"count": len(self.line_errors)}
+            )
+        if not valid:
+            raise ValidationError(
+                _("Everyone in this list is already a member or already invited; nothing to send.")
+            )
+        cleaned["addresses"] = valid
+        return cleaned
+
+
+class InvitationLinkForm(InviteRoleMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial="member")
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90, initial=7)
+    max_uses = forms.IntegerField(
+        label=_("Maximum number of uses"), min_value=1, max_value=1000, initial=25
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "days" in cleaned:
+            cleaned["expires_at"] = timezone.now() + timedelta(days=cleaned["days"])
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor = forms.CharField(label=_("By (email)"), required=False, max_length=320)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]

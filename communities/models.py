@@ -1,0 +1,370 @@
+"""Communities, who belongs to them, and the logs every tool writes into."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Community(models.Model):
+    """A community of practice: a theme, the people who practise it, their tools."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public: anyone can find it and read it")
+        PRIVATE = "private", _("Private: invisible to non-members")
+
+    class JoinPolicy(models.TextChoices):
+        OPEN = "open", _("Open: anyone may join at once")
+        REQUEST = "request", _("On request: facilitators approve each request")
+        INVITE = "invite", _("Invitation only")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived (read-only)")
+
+    slug = models.SlugField(
+        _("web address"),
+        max_length=60,
+        unique=True,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; the community lives at /c/<address>/."
+        ),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    theme = models.CharField(
+        _("theme"), max_length=200, help_text=_("The practice this community serves, in a line.")
+    )
+    description = models.TextField(
+        _("description"), blank=True, max_length=20_000, help_text=_("Markdown is supported.")
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    join_policy = models.CharField(
+        _("who can join"), max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    # The secret of the "request to join" link of a private community: without it, outsiders
+    # cannot tell the community exists.
+    join_key = models.CharField(max_length=64, default=_new_token, editable=False)
+    # The setup wizard's answers (purpose, audience, rhythm), kept for the facilitator.
+    orientation = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["visibility", "status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community", args=[self.slug])
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == self.Status.ARCHIVED
+
+
+class SlugRedirect(models.Model):
+    """An old web address of a community, redirected to its current one."""
+
+    old_slug = models.SlugField(max_length=60, unique=True)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.community.slug}"
+
+
+class Membership(models.Model):
+    """A person's place in a community: their role, and whether they are suspended."""
+
+    class Role(models.TextChoices):
+        ORGANIZER = "organizer", _("Organizer")
+        FACILITATOR = "facilitator", _("Facilitator")
+        MEMBER = "member", _("Member")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "user"], name="one_membership_per_person")
+        ]
+        indexes = [models.Index(fields=["community", "state", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.community} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class Invitation(models.Model):
+    """An invitation to join: to one email address, or a reusable link with limits."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        LINK = "link", _("Link")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.EMAIL)
+    email = models.EmailField(_("email"), blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    role = models.CharField(
+        _("role"), max_length=12, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    message = models.TextField(_("personal message"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    max_uses = models.PositiveIntegerField(_("maximum uses"), default=1)
+    use_count = models.PositiveIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "email"],
+                condition=Q(kind="email", revoked_at__isnull=True, use_count=0),
+                name="one_open_invitation_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="link") | ~Q(email=""), name="email_invitation_has_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or f"link {self.token[:6]}…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invitation", args=[self.community.slug, self.token])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.use_count >= self.max_uses
+
+    @property
+    def is_usable(self) -> bool:
+        return not (self.is_revoked or self.is_expired or self.is_used_up)
+
+
+class JoinRequest(models.Model):
+    """Someone asking to join a community whose join policy is 'on request'."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.TextField(_("message"), max_length=2000)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "user"],
+                condition=Q(state="pending"),
+                name="one_pending_request_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.community} ({self.state})"
+
+
+class Activity(models.Model):
+    """One thing that happened in a community: the feed, digests and health metrics read it."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=40)
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["community", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class Notification(models.Model):
+    """Something a person should know about, shown at /notifications/."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=40)
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit rows are written once and never changed or removed, in bulk either."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("Audit events cannot be deleted.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionDenied("Audit events cannot be changed.")
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a sensitive action: who did what, to whom, from where.
+
+    Its foreign keys carry no database constraint and do nothing on delete, so removing a
+    person or a community never rewrites the log; a trigger (see the migration) refuses UPDATE
+    and DELETE at the database itself.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=320, blank=True)
+    community = models.ForeignKey(
+        Community,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["community", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionDenied("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events cannot be deleted.")

@@ -1,0 +1,254 @@
+"""The one place that answers "may this person do this in this community".
+
+`Access` is built once per request for (user, community). Views ask `access.require(...)`,
+templates ask `access.can(...)`, selectors take the `Access` to filter. A person who may not see a
+community gets 404, the same answer as for a community that does not exist; a person who may see
+it but not act gets 403.
+
+Object rules ("may this organizer demote that member") are plain functions below, one condition
+per line.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from communities.models import Community, Invitation, Membership
+
+Role = Membership.Role
+
+# What everyone who can see the community may do (anonymous visitors of a public one included).
+VIEW = frozenset({"community.view"})
+# What an active member may do.
+MEMBER = VIEW | {
+    "community.leave",
+    "member.list",
+    "forum.post",
+    "forum.react",
+    "forum.flag",
+    "document.upload",
+    "assessment.respond",
+}
+FACILITATOR = MEMBER | {
+    "community.facilitate",
+    "member.suspend",
+    "join_request.decide",
+    "invitation.manage",
+    "audit.view",
+    "forum.moderate",
+    "document.manage",
+}
+ORGANIZER = FACILITATOR | {"community.manage", "member.promote"}
+# Site staff oversee every community read-only; they act through /admin/.
+STAFF = VIEW | {"member.list", "audit.view"}
+
+ROLE_CAPABILITIES = {Role.MEMBER: MEMBER, Role.FACILITATOR: FACILITATOR, Role.ORGANIZER: ORGANIZER}
+# What an archived (read-only) community still allows its members.
+READ_ONLY = VIEW | {
+    "community.leave",
+    "member.list",
+    "audit.view",
+    "community.manage",
+    "community.facilitate",
+    "member.promote",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one person may do in one community."""
+
+    user: object
+    community: Community
+    membership: Membership | None
+    capabilities: frozenset = field(default_factory=frozenset)
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def require(self, capability: str) -> None:
+        """Raise 404 to those who may not see the community, 403 to those who may not act."""
+        if self.can(capability):
+            return
+        if not self.can("community.view"):
+            raise Http404
+        raise PermissionDenied
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False))
+
+    @property
+    def is_member(self) -> bool:
+        """An active member, whatever the role."""
+        return self.membership is not None and self.membership.is_active
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.membership is not None and not self.membership.is_active
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.is_member else None
+
+    @property
+    def can_join(self) -> bool:
+        """Whether to offer joining (at once or by request) to this person."""
+        return (
+            self.is_authenticated
+            and self.membership is None
+            and not self.community.is_archived
+            and self.community.join_policy != Community.JoinPolicy.INVITE
+            and self.can("community.view")
+        )
+
+
+def _capabilities(user, community: Community, membership: Membership | None) -> frozenset:
+    if membership is not None and membership.is_active:
+        capabilities = ROLE_CAPABILITIES[membership.role]
+        if community.is_archived:
+            capabilities = capabilities & READ_ONLY
+        return capabilities
+    if getattr(user, "is_staff", False) and user.is_active:
+        return STAFF
+    if membership is not None:
+        # Suspended: nothing of a private community; a public one only as anyone sees it.
+        return VIEW if community.is_public else frozenset()
+    if community.is_public:
+        return VIEW
+    return frozenset()
+
+
+def access_for(user, community: Community, membership: Membership | None = None) -> Access:
+    """Build the Access of a person in a community (membership looked up unless given)."""
+    if membership is None and getattr(user, "is_authenticated", False):
+        membership = Membership.objects.filter(community=community, user=user).first()
+    return Access(user, community, membership, _capabilities(user, community, membership))
+
+
+def access_community_by_slug(request: HttpRequest, slug: str) -> Access:
+    """The request's Access to the community at `slug`; 404 when missing or invisible.
+
+    Cached on the request, so every check of one request shares one lookup.
+    """
+    cached = getattr(request, "_community_access", None)
+    if cached is not None and cached.community.slug == slug:
+        return cached
+    community = Community.objects.filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    access = access_for(request.user, community)
+    if not access.can("community.view") and not access.is_suspended:
+        raise Http404
+    request._community_access = access
+    return access
+
+
+def can_request_with_key(user, community: Community, key: str) -> bool:
+    """A private community that takes join requests shows its request form to holders of its
+    request link, and to no one else."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not key:
+        return False
+    if community.join_policy != Community.JoinPolicy.REQUEST:
+        return False
+    if community.is_archived:
+        return False
+    return secrets.compare_digest(key, community.join_key)
+
+
+def communities_visible_to(user) -> QuerySet[Community]:
+    """The communities a person may see at all (the public ones and their own)."""
+    visible = Q(visibility=Community.Visibility.PUBLIC)
+    if getattr(user, "is_authenticated", False):
+        if user.is_staff:
+            return Community.objects.all()
+        visible |= Q(memberships__user=user, memberships__state=Membership.State.ACTIVE)
+    return Community.objects.filter(visible).distinct()
+
+
+# --- Object rules ---------------------------------------------------------------------------
+
+
+def organizer_count(community: Community) -> int:
+    return Membership.objects.filter(
+        community=community, role=Role.ORGANIZER, state=Membership.State.ACTIVE
+    ).count()
+
+
+def can_leave(membership: Membership) -> bool:
+    """Anyone may leave, except the last organizer (someone must be able to manage)."""
+    if membership.role != Role.ORGANIZER:
+        return True
+    return organizer_count(membership.community) > 1
+
+
+def can_change_role(access: Access, target: Membership, new_role: str) -> bool:
+    """Organizers promote and demote; the last organizer cannot demote themselves."""
+    if not access.can("member.promote"):
+        return False
+    if new_role not in Role.values:
+        return False
+    if target.community_id != access.community.pk:
+        return False
+    if target.role == new_role:
+        return False
+    if not target.is_active:
+        return False
+    if target.role == Role.ORGANIZER and organizer_count(target.community) <= 1:
+        return False
+    return True
+
+
+def can_suspend(access: Access, target: Membership) -> bool:
+    """Facilitators suspend members; never themselves, and never someone of a higher role."""
+    if not access.can("member.suspend"):
+        return False
+    if target.community_id != access.community.pk:
+        return False
+    if target.user_id == getattr(access.user, "pk", None):
+        return False
+    if not target.is_active:
+        return False
+    if target.role == Role.ORGANIZER:
+        return False
+    if target.role == Role.FACILITATOR and access.role != Role.ORGANIZER:
+        return False
+    return True
+
+
+def can_reinstate(access: Access, target: Membership) -> bool:
+    """Facilitators lift a suspension."""
+    if not access.can("member.suspend"):
+        return False
+    if target.community_id != access.community.pk:
+        return False
+    return not target.is_active
+
+
+def can_invite_with_role(access: Access, role: str) -> bool:
+    """Facilitators invite members; only organizers invite facilitators and organizers."""
+    if not access.can("invitation.manage"):
+        return False
+    if role == Role.MEMBER:
+        return True
+    return access.can("member.promote")
+
+
+def can_accept_invitation(user, invitation: Invitation) -> bool:
+    """A usable invitation, for its addressee (email invitations) or anyone (links)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not invitation.is_usable:
+        return False
+    if invitation.community.is_archived:
+        return False
+    if invitation.kind == Invitation.Kind.EMAIL:
+        return user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()
+    return True

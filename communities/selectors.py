@@ -1,0 +1,221 @@
+"""Reads that pages and other apps use; lists are filtered through an Access."""
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from communities.models import (
+    Activity,
+    AuditEvent,
+    Community,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Notification,
+)
+from communities.permissions import Access
+
+ACTIVE = Membership.State.ACTIVE
+
+
+def _with_member_count(communities: QuerySet[Community]) -> QuerySet[Community]:
+    return communities.annotate(
+        member_count=Count("memberships", filter=Q(memberships__state=ACTIVE), distinct=True)
+    )
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """A person's communities, newest activity first, with member counts."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("community")
+        .annotate(
+            member_count=Count(
+                "community__memberships",
+                filter=Q(community__memberships__state=ACTIVE),
+                distinct=True,
+            )
+        )
+        .order_by("community__name")
+    )
+
+
+def public_directory(*, query: str = "", language: str = "") -> QuerySet[Community]:
+    """Public, active communities, filtered by a word of the name or theme and by language."""
+    communities = Community.objects.filter(
+        visibility=Community.Visibility.PUBLIC, status=Community.Status.ACTIVE
+    )
+    if query:
+        communities = communities.filter(
+            Q(name__icontains=query) | Q(theme__icontains=query) | Q(description__icontains=query)
+        )
+    if language:
+        communities = communities.filter(language=language)
+    return _with_member_count(communities).order_by("name")
+
+
+def facilitators_of(community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(
+            community=community,
+            state=ACTIVE,
+            role__in=[Membership.Role.ORGANIZER, Membership.Role.FACILITATOR],
+        )
+        .select_related("user")
+        .order_by("role", "user__display_name")
+    )
+
+
+def member_count(community: Community) -> int:
+    return Membership.objects.filter(community=community, state=ACTIVE).count()
+
+
+def activity_feed(access: Access) -> QuerySet[Activity]:
+    """What happened in the community, newest first (empty for those who may not see it)."""
+    if not access.can("community.view"):
+        return Activity.objects.none()
+    return Activity.objects.filter(community=access.community).select_related("actor")
+
+
+def members_visible_to(
+    access: Access,
+    *,
+    query: str = "",
+    role: str = "",
+    sector: str = "",
+    discipline: str = "",
+    organization: str = "",
+) -> QuerySet[Membership]:
+    """The community's members for its directory; suspended ones only for facilitators."""
+    if not access.can("member.list"):
+        return Membership.objects.none()
+    members = Membership.objects.filter(community=access.community).select_related("user")
+    if not access.can("member.suspend"):
+        members = members.filter(state=ACTIVE)
+    if query:
+        members = members.filter(
+            Q(user__display_name__icontains=query)
+            | Q(user__organization__icontains=query)
+            | Q(user__discipline__icontains=query)
+            | Q(user__bio__icontains=query)
+        )
+    if role:
+        members = members.filter(role=role)
+    if sector:
+        members = members.filter(user__sector=sector)
+    if discipline:
+        members = members.filter(user__discipline__iexact=discipline)
+    if organization:
+        members = members.filter(user__organization__iexact=organization)
+    return members.order_by("user__display_name", "user__email")
+
+
+def member_mix(access: Access) -> dict:
+    """The community's interdisciplinary mix: active members counted by sector and organization."""
+    if not access.can("member.list"):
+        return {"sectors": [], "organizations": [], "disciplines": []}
+    members = Membership.objects.filter(community=access.community, state=ACTIVE)
+    sectors = (
+        members.values("user__sector")
+        .annotate(count=Count("id"))
+        .order_by("-count", "user__sector")
+    )
+    labels = dict(User.Sector.choices)
+    return {
+        "sectors": [
+            {
+                "value": row["user__sector"],
+                "label": labels.get(row["user__sector"], "—"),
+                "count": row["count"],
+            }
+            for row in sectors
+        ],
+        "organizations": list(
+            members.exclude(user__organization="")
+            .values("user__organization")
+            .annotate(count=Count("id"))
+            .order_by("-count", "user__organization")[:12]
+        ),
+        "disciplines": list(
+            members.exclude(user__discipline="")
+            .values_list("user__discipline", flat=True)
+            .distinct()
+            .order_by("user__discipline")
+        ),
+    }
+
+
+def pending_join_requests(access: Access) -> QuerySet[JoinRequest]:
+    if not access.can("join_request.decide"):
+        return JoinRequest.objects.none()
+    return (
+        JoinRequest.objects.filter(community=access.community, state=JoinRequest.State.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def recent_join_decisions(access: Access) -> QuerySet[JoinRequest]:
+    if not access.can("join_request.decide"):
+        return JoinRequest.objects.none()
+    return (
+        JoinRequest.objects.filter(community=access.community)
+        .exclude(state=JoinRequest.State.PENDING)
+        .select_related("user", "decided_by")
+        .order_by("-decided_at")
+    )
+
+
+def pending_request_of(access: Access) -> JoinRequest | None:
+    if not access.is_authenticated:
+        return None
+    return JoinRequest.objects.filter(
+        community=access.community, user=access.user, state=JoinRequest.State.PENDING
+    ).first()
+
+
+def invitations_of(access: Access) -> QuerySet[Invitation]:
+    if not access.can("invitation.manage"):
+        return Invitation.objects.none()
+    return Invitation.objects.filter(community=access.community).select_related(
+        "created_by", "revoked_by"
+    )
+
+
+def audit_events(
+    access: Access, *, action: str = "", actor: str = "", since=None, until=None
+) -> QuerySet[AuditEvent]:
+    if not access.can("audit.view"):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.filter(community=access.community)
+    if action:
+        events = events.filter(action__startswith=action)
+    if actor:
+        events = events.filter(actor_label__icontains=actor)
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    if until:
+        events = events.filter(created_at__date__lte=until)
+    return events
+
+
+def audit_actions(access: Access) -> list[str]:
+    if not access.can("audit.view"):
+        return []
+    return list(
+        AuditEvent.objects.filter(community=access.community)
+        .values_list("action", flat=True)
+        .distinct()
+        .order_by("action")
+    )
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("community", "actor")
+
+
+def unread_notification_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,73 @@
+"""Creating communities and changing their settings."""
+
+from django.db import transaction
+
+from accounts.models import User
+from communities.models import Community, Membership, SlugRedirect
+from communities.services.logs import audit, record_activity
+from core.markdown import render_markdown
+
+SETTINGS_FIELDS = (
+    "name",
+    "slug",
+    "theme",
+    "description",
+    "visibility",
+    "join_policy",
+    "language",
+    "status",
+)
+
+
+@transaction.atomic
+def create_community(*, actor: User, ip: str | None = None, **fields) -> Community:
+    """Create a community with the actor as its first organizer."""
+    community = Community(created_by=actor, **fields)
+    community.description_html = render_markdown(community.description)
+    community.full_clean()
+    community.save()
+    Membership.objects.create(community=community, user=actor, role=Membership.Role.ORGANIZER)
+    audit(actor, community, "community.create", community, ip=ip)
+    record_activity(community, actor, "community.created", community)
+    return community
+
+
+@transaction.atomic
+def update_community_settings(
+    community: Community, *, actor: User, changes: dict, ip: str | None = None
+) -> list[str]:
+    """Apply an organizer's settings; a new slug keeps the old one as a redirect."""
+    changed = [
+        name
+        for name in SETTINGS_FIELDS
+        if name in changes and getattr(community, name) != changes[name]
+    ]
+    if not changed:
+        return []
+    before = {name: getattr(community, name) for name in changed}
+    if "slug" in changed:
+        SlugRedirect.objects.filter(old_slug=changes["slug"]).delete()
+        SlugRedirect.objects.update_or_create(
+            old_slug=community.slug, defaults={"community": community}
+        )
+    for name in changed:
+        setattr(community, name, changes[name])
+    update_fields = [*changed, "updated_at"]
+    if "description" in changed:
+        community.description_html = render_markdown(community.description)
+        update_fields.append("description_html")
+    community.save(update_fields=update_fields)
+    audit(
+        actor,
+        community,
+        "community.settings",
+        community,
+        details={
+            name: {"from": before[name], "to": changes[name]}
+            for name in changed
+            if name != "description"
+        }
+        | ({"description": "changed"} if "description" in changed else {}),
+        ip=ip,
+    )
+    return changed

@@ -1,0 +1,119 @@
+"""Asking to join, and facilitators' decisions."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from communities.models import Community, JoinRequest, Membership
+from communities.services.logs import audit, notify
+from communities.services.membership import MembershipError, add_member
+
+NEW_REQUEST = _("%(person)s asks to join %(community_name)s.")
+APPROVED = _("Welcome! Your request to join %(community_name)s was approved.")
+APPROVED_WITH_REPLY = _(
+    "Welcome! Your request to join %(community_name)s was approved. %(person)s wrote: %(reply)s"
+)
+DECLINED = _("Your request to join %(community_name)s was declined.")
+DECLINED_WITH_REPLY = _(
+    "Your request to join %(community_name)s was declined. %(person)s wrote: %(reply)s"
+)
+
+
+def facilitators_of(community: Community):
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__state=Membership.State.ACTIVE,
+        memberships__role__in=[Membership.Role.FACILITATOR, Membership.Role.ORGANIZER],
+    )
+
+
+@transaction.atomic
+def request_to_join(community: Community, user: User, *, message: str) -> JoinRequest:
+    """Ask to join a community that approves its members; one pending request at a time."""
+    if community.join_policy != Community.JoinPolicy.REQUEST:
+        raise MembershipError(_("This community does not take join requests."))
+    if community.is_archived:
+        raise MembershipError(_("This community is archived and does not accept new members."))
+    if Membership.objects.filter(community=community, user=user).exists():
+        raise MembershipError(_("You are already a member of this community."))
+    try:
+        with transaction.atomic():
+            join_request = JoinRequest.objects.create(
+                community=community, user=user, message=message.strip()
+            )
+    except IntegrityError:
+        raise MembershipError(
+            _("You have already asked to join; the facilitators will answer soon.")
+        ) from None
+    url = community.get_absolute_url() + "requests/"
+    for facilitator in facilitators_of(community):
+        notify(
+            facilitator,
+            "join_request.created",
+            NEW_REQUEST,
+            url=url,
+            community=community,
+            actor=user,
+            person=user.name,
+            community_name=community.name,
+        )
+    return join_request
+
+
+@transaction.atomic
+def withdraw_join_request(join_request: JoinRequest, *, actor: User) -> bool:
+    """The requester takes back a pending request."""
+    if join_request.state != JoinRequest.State.PENDING or join_request.user_id != actor.pk:
+        return False
+    join_request.state = JoinRequest.State.WITHDRAWN
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["state", "decided_at"])
+    return True
+
+
+@transaction.atomic
+def decide_join_request(
+    join_request: JoinRequest,
+    *,
+    actor: User,
+    approve: bool,
+    reply: str = "",
+    ip: str | None = None,
+) -> bool:
+    """Approve or decline a pending request; the requester is told either way."""
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.state != JoinRequest.State.PENDING:
+        return False
+    community = join_request.community
+    join_request.state = JoinRequest.State.APPROVED if approve else JoinRequest.State.DECLINED
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.reply = reply.strip()
+    join_request.save(update_fields=["state", "decided_by", "decided_at", "reply"])
+    if approve:
+        add_member(community, join_request.user)
+    audit(
+        actor,
+        community,
+        "join_request.approve" if approve else "join_request.decline",
+        join_request.user,
+        details={"reply": join_request.reply} if join_request.reply else {},
+        ip=ip,
+    )
+    if approve:
+        message = APPROVED_WITH_REPLY if join_request.reply else APPROVED
+    else:
+        message = DECLINED_WITH_REPLY if join_request.reply else DECLINED
+    notify(
+        join_request.user,
+        "join_request.approved" if approve else "join_request.declined",
+        message,
+        url=community.get_absolute_url() if approve else "/",
+        community=community,
+        actor=actor,
+        community_name=community.name,
+        person=actor.name,
+        reply=join_request.reply,
+    )
+    return True

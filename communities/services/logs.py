@@ -1,0 +1,82 @@
+"""The three logs every tool writes into: activity, notifications, audit."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import translation
+
+from accounts.models import User
+from communities.models import Activity, AuditEvent, Community, Notification
+
+
+def record_activity(
+    community: Community,
+    actor: User | None,
+    verb: str,
+    target: models.Model | None = None,
+    *,
+    summary: str = "",
+    url: str = "",
+) -> Activity:
+    """Note that something members care about happened; the feed and digests read it."""
+    if not summary and target is not None:
+        summary = str(target)
+    if not url and target is not None and hasattr(target, "get_absolute_url"):
+        url = target.get_absolute_url()
+    return Activity.objects.create(
+        community=community,
+        actor=actor,
+        verb=verb,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=target.pk if target is not None else None,
+        summary=summary[:300],
+        url=url[:500],
+    )
+
+
+def notify(
+    recipient: User,
+    verb: str,
+    message,
+    *,
+    url: str = "",
+    community: Community | None = None,
+    actor: User | None = None,
+    **params,
+) -> Notification:
+    """Tell one person something, in their own language.
+
+    `message` is a lazily translated string with %(name)s placeholders filled from `params`.
+    """
+    with translation.override(recipient.language or None):
+        summary = str(message) % {key: str(value) for key, value in params.items()}
+    return Notification.objects.create(
+        recipient=recipient,
+        community=community,
+        actor=actor,
+        verb=verb,
+        summary=summary[:300],
+        url=url[:500],
+    )
+
+
+def audit(
+    actor: User | None,
+    community: Community | None,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    details: dict | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one row to the audit log (never changed or deleted afterwards)."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.email if actor is not None else "",
+        community=community,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:300] if target is not None else "",
+        details=details or {},
+        ip=ip,
+    )

@@ -1,0 +1,211 @@
+"""Joining, leaving, the member directory, roles and suspensions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities import selectors, services
+from communities.forms import JoinRequestForm, MemberFilterForm, RoleForm, SuspendForm
+from communities.models import Community, Membership
+from communities.permissions import (
+    Access,
+    access_for,
+    can_change_role,
+    can_leave,
+    can_reinstate,
+    can_request_with_key,
+    can_suspend,
+)
+from communities.views._common import community_view, paginate, query_without_page
+from core.http import client_ip
+
+MEMBERS_PAGE_SIZE = 30
+
+
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """Join an open community, or ask to join one that approves its members."""
+    community = get_object_or_404(Community, slug=slug)
+    access = access_for(request.user, community)
+    key = request.GET.get("key") or request.POST.get("key") or ""
+    if not access.can("community.view") and not can_request_with_key(request.user, community, key):
+        if not request.user.is_authenticated and key:
+            return redirect_to_login(request.get_full_path())
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if access.membership is not None:
+        return redirect(community)
+    pending = selectors.pending_request_of(access)
+    form = JoinRequestForm(request.POST or None)
+    if request.method == "POST" and pending is None:
+        try:
+            if community.join_policy == Community.JoinPolicy.OPEN:
+                services.join_community(community, request.user)
+                messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+                return redirect(community)
+            if community.join_policy == Community.JoinPolicy.REQUEST and form.is_valid():
+                services.request_to_join(
+                    community, request.user, message=form.cleaned_data["message"]
+                )
+                messages.success(
+                    request,
+                    _("Your request has been sent. The facilitators will answer it soon."),
+                )
+                if access.can("community.view"):
+                    return redirect(community)
+                return redirect("home")
+        except services.MembershipError as error:
+            messages.error(request, str(error))
+    return render(
+        request,
+        "communities/join.html",
+        {"community": community, "access": access, "form": form, "pending": pending, "key": key},
+        status=200 if request.method == "GET" or not form.errors else 400,
+    )
+
+
+@login_required
+@require_POST
+def withdraw_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take back one's pending request."""
+    community = get_object_or_404(Community, slug=slug)
+    access = access_for(request.user, community)
+    pending = selectors.pending_request_of(access)
+    if pending is None:
+        raise Http404
+    services.withdraw_join_request(pending, actor=request.user)
+    messages.info(request, _("Your request has been withdrawn."))
+    return redirect(community if access.can("community.view") else "home")
+
+
+@login_required
+@community_view
+def leave(request: HttpRequest, access: Access) -> HttpResponse:
+    """Leave the community, after confirming."""
+    if access.membership is None:
+        raise Http404 if not access.can("community.view") else PermissionDenied
+    membership = access.membership
+    if request.method == "POST":
+        try:
+            services.leave_community(membership, actor=request.user, ip=client_ip(request))
+        except services.MembershipError as error:
+            messages.error(request, str(error))
+            return redirect(access.community)
+        messages.info(request, _("You have left %(name)s.") % {"name": access.community.name})
+        return redirect("home")
+    return render(
+        request,
+        "communities/leave.html",
+        {"access": access, "community": access.community, "allowed": can_leave(membership)},
+    )
+
+
+@login_required
+@community_view
+def members(request: HttpRequest, access: Access) -> HttpResponse:
+    """The member directory with its filters and the community's interdisciplinary mix."""
+    access.require("member.list")
+    form = MemberFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(
+        request,
+        selectors.members_visible_to(
+            access,
+            query=filters.get("q", "").strip(),
+            role=filters.get("role", ""),
+            sector=filters.get("sector", ""),
+            discipline=filters.get("discipline", "").strip(),
+            organization=filters.get("organization", "").strip(),
+        ),
+        MEMBERS_PAGE_SIZE,
+    )
+    context = {
+        "access": access,
+        "community": access.community,
+        "form": form,
+        "page": page,
+        "mix": selectors.member_mix(access),
+        "filters": query_without_page(request),
+        "roles": Membership.Role.choices,
+    }
+    template = "communities/members.html"
+    if request.htmx and request.htmx.target == "member-list":
+        template += "#member-list"
+    return render(request, template, context)
+
+
+def _target(access: Access, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "community"),
+        pk=membership_id,
+        community=access.community,
+    )
+
+
+@login_required
+@require_POST
+@community_view
+def change_role(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Organizers promote and demote."""
+    access.require("member.promote")
+    target = _target(access, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("members", access.community.slug)
+    role = form.cleaned_data["role"]
+    if not can_change_role(access, target, role):
+        if target.role == Membership.Role.ORGANIZER:
+            messages.error(request, _("The last organizer cannot be demoted."))
+        else:
+            messages.error(request, _("This role change is not possible."))
+        return redirect("members", access.community.slug)
+    services.change_role(target, actor=request.user, role=role, ip=client_ip(request))
+    messages.success(
+        request,
+        _("%(name)s is now: %(role)s.")
+        % {"name": target.user.name, "role": Membership.Role(role).label},
+    )
+    return redirect("members", access.community.slug)
+
+
+@login_required
+@community_view
+def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Facilitators suspend a member, with a reason the member is told."""
+    access.require("member.suspend")
+    target = _target(access, membership_id)
+    if not can_suspend(access, target):
+        raise PermissionDenied
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.suspend_member(
+            target, actor=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+        )
+        messages.success(request, _("%(name)s is suspended.") % {"name": target.user.name})
+        return redirect("members", access.community.slug)
+    return render(
+        request,
+        "communities/suspend.html",
+        {"access": access, "community": access.community, "target": target, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@community_view
+def reinstate(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Facilitators lift a suspension."""
+    access.require("member.suspend")
+    target = _target(access, membership_id)
+    if not can_reinstate(access, target):
+        raise PermissionDenied
+    services.reinstate_member(target, actor=request.user, ip=client_ip(request))
+    messages.success(request, _("%(name)s is active again.") % {"name": target.user.name})
+    return redirect("members", access.community.slug)
