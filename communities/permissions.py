@@ -154,6 +154,11 @@ def can_request_with_key(user, community: Community, key: str) -> bool:
     request link, and to no one else."""
     if not getattr(user, "is_authenticated", False):
         return False
+    return request_key_matches(community, key)
+
+
+def request_key_matches(community: Community, key: str) -> bool:
+    """Whether `key` is the community's request link key, while the link takes requests."""
     if not key:
         return False
     if community.join_policy != Community.JoinPolicy.REQUEST:
@@ -183,7 +188,10 @@ def organizer_count(community: Community) -> int:
 
 
 def can_leave(membership: Membership) -> bool:
-    """Anyone may leave, except the last organizer (someone must be able to manage)."""
+    """Anyone may leave, except the last organizer (someone must be able to manage) and a
+    suspended member (leaving and joining again would lift the suspension)."""
+    if not membership.is_active:
+        return False
     if membership.role != Role.ORGANIZER:
         return True
     return organizer_count(membership.community) > 1

@@ -175,11 +175,21 @@ def pending_request_of(access: Access) -> JoinRequest | None:
     ).first()
 
 
+def pending_requests_of(user: User) -> QuerySet[JoinRequest]:
+    """A person's own requests still waiting for an answer (the front page lists them)."""
+    if not user.is_authenticated:
+        return JoinRequest.objects.none()
+    return JoinRequest.objects.filter(user=user, state=JoinRequest.State.PENDING).select_related(
+        "community"
+    )
+
+
 def invitations_of(access: Access) -> QuerySet[Invitation]:
     if not access.can("invitation.manage"):
         return Invitation.objects.none()
+    # The community too: each link's address is built from its slug.
     return Invitation.objects.filter(community=access.community).select_related(
-        "created_by", "revoked_by"
+        "community", "created_by", "revoked_by"
     )
 
 

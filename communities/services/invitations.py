@@ -129,6 +129,10 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
         Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
     )
     if not can_accept_invitation(user, invitation):
+        if invitation.is_usable and invitation.kind == Invitation.Kind.EMAIL:
+            raise MembershipError(
+                _("This invitation was sent to another email address than yours.")
+            )
         raise MembershipError(_("This invitation can no longer be used."))
     community = invitation.community
     existing = Membership.objects.filter(community=community, user=user).first()

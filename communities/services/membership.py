@@ -58,6 +58,10 @@ def join_community(community: Community, user: User) -> Membership:
 def leave_community(membership: Membership, *, actor: User, ip: str | None = None) -> None:
     """Leave a community; the last organizer cannot."""
     if not can_leave(membership):
+        if not membership.is_active:
+            raise MembershipError(
+                _("Your membership is suspended: you can leave once a facilitator lifts it.")
+            )
         raise MembershipError(
             _("You are the last organizer: appoint another organizer before you leave.")
         )

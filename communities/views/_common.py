@@ -10,7 +10,11 @@ from communities.permissions import access_community_by_slug, access_for
 
 
 def community_view(view):
-    """Resolve /c/<slug>/ into an Access (404 when invisible), following renamed slugs."""
+    """Resolve /c/<slug>/ into an Access (404 when invisible), following renamed slugs.
+
+    Put it above login_required and require_POST, so a community hidden from the person answers
+    404 whatever the method and whether they are logged in, as one that does not exist.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args, **kwargs):

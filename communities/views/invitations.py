@@ -44,8 +44,8 @@ def _page(request, access, *, email_form=None, link_form=None, status=200):
     return render(request, "communities/invitations.html", context, status=status)
 
 
-@login_required
 @community_view
+@login_required
 def invitations(request: HttpRequest, access: Access) -> HttpResponse:
     """The invitations page; its first form invites by email."""
     access.require("invitation.manage")
@@ -79,9 +79,9 @@ def invitations(request: HttpRequest, access: Access) -> HttpResponse:
     return redirect("invitations", access.community.slug)
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def create_link(request: HttpRequest, access: Access) -> HttpResponse:
     """A reusable invitation link with an expiry and a maximum number of uses."""
     access.require("invitation.manage")
@@ -106,9 +106,9 @@ def _invitation(access: Access, invitation_id: int) -> Invitation:
     return get_object_or_404(Invitation, pk=invitation_id, community=access.community)
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def revoke(request: HttpRequest, access: Access, invitation_id: int) -> HttpResponse:
     access.require("invitation.manage")
     invitation = _invitation(access, invitation_id)
@@ -119,9 +119,9 @@ def revoke(request: HttpRequest, access: Access, invitation_id: int) -> HttpResp
     return redirect("invitations", access.community.slug)
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def resend(request: HttpRequest, access: Access, invitation_id: int) -> HttpResponse:
     access.require("invitation.manage")
     invitation = _invitation(access, invitation_id)

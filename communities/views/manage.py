@@ -16,15 +16,17 @@ from core.http import client_ip
 AUDIT_PAGE_SIZE = 50
 
 
-@login_required
 @community_view
+@login_required
 def community_settings(request: HttpRequest, access: Access) -> HttpResponse:
     """Organizers edit everything about the community; a new address redirects from the old."""
     access.require("community.manage")
     community = access.community
     # The form works on a copy, so a refused change never leaks into the page's header.
     instance = Community.objects.get(pk=community.pk)
-    form = CommunitySettingsForm(request.POST or None, instance=instance)
+    # Bound on every post, even an empty one, so missing fields are reported.
+    data = request.POST if request.method == "POST" else None
+    form = CommunitySettingsForm(data, instance=instance)
     if request.method == "POST":
         if form.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -50,13 +52,15 @@ def community_settings(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-@login_required
 @community_view
+@login_required
 def audit_log(request: HttpRequest, access: Access) -> HttpResponse:
     """The community's audit log, with filters; nothing here can change it."""
     access.require("audit.view")
     form = AuditFilterForm(request.GET or None, actions=selectors.audit_actions(access))
-    filters = form.cleaned_data if form.is_valid() else {}
+    # A filter that does not validate is dropped (and said so); the others still apply.
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     events = selectors.audit_events(
         access,
         action=filters.get("action", ""),

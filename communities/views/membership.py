@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from communities.permissions import (
     can_reinstate,
     can_request_with_key,
     can_suspend,
+    request_key_matches,
 )
 from communities.views._common import community_view, paginate, query_without_page
 from core.http import client_ip
@@ -33,7 +34,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request.user, community)
     key = request.GET.get("key") or request.POST.get("key") or ""
     if not access.can("community.view") and not can_request_with_key(request.user, community, key):
-        if not request.user.is_authenticated and key:
+        # Only the holder of the real key is sent to log in: any other key must not tell a
+        # private community from one that does not exist.
+        if not request.user.is_authenticated and request_key_matches(community, key):
             return redirect_to_login(request.get_full_path())
         raise Http404
     if not request.user.is_authenticated:
@@ -41,7 +44,11 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if access.membership is not None:
         return redirect(community)
     pending = selectors.pending_request_of(access)
-    form = JoinRequestForm(request.POST or None)
+    form = JoinRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and pending is not None:
+        messages.error(
+            request, _("You have already asked to join; the facilitators will answer soon.")
+        )
     if request.method == "POST" and pending is None:
         try:
             if community.join_policy == Community.JoinPolicy.OPEN:
@@ -59,23 +66,37 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 if access.can("community.view"):
                     return redirect(community)
                 return redirect("home")
+            if community.join_policy == Community.JoinPolicy.INVITE:
+                raise services.MembershipError(
+                    _(
+                        "This community is open by invitation only. Ask one of its facilitators "
+                        "for an invitation."
+                    )
+                )
         except services.MembershipError as error:
             messages.error(request, str(error))
     return render(
         request,
         "communities/join.html",
         {"community": community, "access": access, "form": form, "pending": pending, "key": key},
-        status=200 if request.method == "GET" or not form.errors else 400,
+        # Every successful post redirects: a post that lands here was refused.
+        status=200 if request.method == "GET" else 400,
     )
 
 
-@login_required
-@require_POST
 def withdraw_request(request: HttpRequest, slug: str) -> HttpResponse:
     """Take back one's pending request."""
     community = get_object_or_404(Community, slug=slug)
     access = access_for(request.user, community)
     pending = selectors.pending_request_of(access)
+    # Only those who may see the community, or who asked to join it, learn that it exists:
+    # the 404 comes before the login redirect and the method check.
+    if pending is None and not access.can("community.view"):
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if pending is None:
         raise Http404
     services.withdraw_join_request(pending, actor=request.user)
@@ -83,8 +104,8 @@ def withdraw_request(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(community if access.can("community.view") else "home")
 
 
-@login_required
 @community_view
+@login_required
 def leave(request: HttpRequest, access: Access) -> HttpResponse:
     """Leave the community, after confirming."""
     if access.membership is None:
@@ -105,13 +126,15 @@ def leave(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-@login_required
 @community_view
+@login_required
 def members(request: HttpRequest, access: Access) -> HttpResponse:
     """The member directory with its filters and the community's interdisciplinary mix."""
     access.require("member.list")
     form = MemberFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # A filter that does not validate is dropped (and said so); the others still apply.
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     page = paginate(
         request,
         selectors.members_visible_to(
@@ -147,9 +170,9 @@ def _target(access: Access, membership_id: int) -> Membership:
     )
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def change_role(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
     """Organizers promote and demote."""
     access.require("member.promote")
@@ -174,15 +197,15 @@ def change_role(request: HttpRequest, access: Access, membership_id: int) -> Htt
     return redirect("members", access.community.slug)
 
 
-@login_required
 @community_view
+@login_required
 def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
     """Facilitators suspend a member, with a reason the member is told."""
     access.require("member.suspend")
     target = _target(access, membership_id)
     if not can_suspend(access, target):
         raise PermissionDenied
-    form = SuspendForm(request.POST or None)
+    form = SuspendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.suspend_member(
             target, actor=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
@@ -197,9 +220,9 @@ def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpRes
     )
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def reinstate(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
     """Facilitators lift a suspension."""
     access.require("member.suspend")

@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "memberships": list(selectors.memberships_of(request.user)),
+        "pending_requests": list(selectors.pending_requests_of(request.user)),
         "form": form,
         "directory": directory,
         "query": query,

@@ -15,8 +15,8 @@ from communities.views._common import community_view, paginate
 from core.http import client_ip
 
 
-@login_required
 @community_view
+@login_required
 def join_requests(request: HttpRequest, access: Access) -> HttpResponse:
     """Pending requests, oldest first, and the recent decisions."""
     access.require("join_request.decide")
@@ -29,9 +29,9 @@ def join_requests(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "communities/requests.html", context)
 
 
+@community_view
 @login_required
 @require_POST
-@community_view
 def decide(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
     """Approve or decline one request, with an optional reply."""
     access.require("join_request.decide")
@@ -50,15 +50,10 @@ def decide(request: HttpRequest, access: Access, request_id: int) -> HttpRespons
         reply=form.cleaned_data["reply"],
         ip=client_ip(request),
     )
-    if not decided:
-        messages.info(request, _("This request had already been answered."))
-    elif approve:
-        messages.success(request, _("%(name)s is now a member.") % {"name": join_request.user.name})
-    else:
-        messages.info(
-            request, _("The request of %(name)s was declined.") % {"name": join_request.user.name}
-        )
     if request.htmx:
+        # The row answers in place; a flash message would only trail to the next page. It shows
+        # the request's real state, which another facilitator may have decided first.
+        join_request.refresh_from_db(fields=["state"])
         return render(
             request,
             "communities/requests.html#request-row",
@@ -67,7 +62,16 @@ def decide(request: HttpRequest, access: Access, request_id: int) -> HttpRespons
                 "community": access.community,
                 "join_request": join_request,
                 "answered": True,
-                "approved": approve,
+                "already_answered": not decided,
+                "approved": join_request.state == JoinRequest.State.APPROVED,
             },
+        )
+    if not decided:
+        messages.info(request, _("This request had already been answered."))
+    elif approve:
+        messages.success(request, _("%(name)s is now a member.") % {"name": join_request.user.name})
+    else:
+        messages.info(
+            request, _("The request of %(name)s was declined.") % {"name": join_request.user.name}
         )
     return redirect("join_requests", access.community.slug)

@@ -1,0 +1,524 @@
+"""The permission matrix (STYLE.md, "Tests"): every route × every principal → the expected answer.
+
+`MATRIX` has one row per named URL pattern of the project (walked from the resolver, minus the
+`EXCLUDED` routes that are not ours). A row gives, for GET and for the route's POST action, what
+each principal of the cast (tests/conftest.py) gets. A new route without a row, or a row whose
+route is gone, fails the suite.
+
+Community routes run on both communities of the cast. A row's cells describe `cast.public`; on
+`cast.private` the strangers (anonymous, outsider, member of another community) get 404 on every
+page and action — the same answer as for a community that does not exist — and everyone else gets
+what they get on the public one, unless the row spells out a "private" entry of its own.
+
+Every case builds its own objects: `ROUTE_CALLS` makes, for one route, community and person, the
+URL arguments and the POST body that would succeed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages import get_messages
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from communities.models import Community, Invitation, JoinRequest, Membership, Notification
+from tests.conftest import PRINCIPALS
+from tests.factories import (
+    InvitationFactory,
+    JoinRequestFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# --- What a request can come back with -------------------------------------------------------
+
+OK = 200
+REDIRECT = 302  # a 302 elsewhere than the login page and with no error message: done
+LOGIN = "302 to login"  # a 302 to the login page
+REFUSED = "302 refused"  # a 302 carrying an error message: the rules refused the action
+FORBIDDEN = 403
+HIDDEN = 404
+NOT_ALLOWED = 405
+
+STRANGERS = ("anonymous", "outsider", "other_member")
+MEMBERS = ("member", "facilitator", "organizer")
+FACILITATORS = ("facilitator", "organizer")
+
+
+def expect(default, **cells) -> dict[str, object]:
+    """`default` for every principal, except the ones named."""
+    unknown = set(cells) - set(PRINCIPALS)
+    assert not unknown, f"not principals of the cast: {sorted(unknown)}"
+    return {principal: cells.get(principal, default) for principal in PRINCIPALS}
+
+
+def everyone(outcome) -> dict[str, object]:
+    return expect(outcome)
+
+
+def signed_in(outcome) -> dict[str, object]:
+    """Login required: anonymous visitors are sent to log in, everyone else gets `outcome`."""
+    return expect(outcome, anonymous=LOGIN)
+
+
+def only(*allowed: str, then, others=FORBIDDEN) -> dict[str, object]:
+    """Login required; `then` for the principals allowed, `others` (403) for the rest."""
+    return expect(others, anonymous=LOGIN, **dict.fromkeys(allowed, then))
+
+
+def hidden_from_strangers(cells: dict[str, object]) -> dict[str, object]:
+    """The cells of a private community: 404 to those who may not know it exists."""
+    return {**cells, **dict.fromkeys(STRANGERS, HIDDEN)}
+
+
+# --- The matrix ------------------------------------------------------------------------------
+
+MATRIX: dict[str, dict[str, dict]] = {
+    # Site-wide pages.
+    "healthz": {"GET": everyone(OK)},
+    "home": {"GET": everyone(OK)},
+    "notifications": {"GET": signed_in(OK)},
+    "notifications_read_all": {"GET": signed_in(NOT_ALLOWED), "POST": signed_in(REDIRECT)},
+    "notification_read": {"GET": signed_in(NOT_ALLOWED), "POST": signed_in(REDIRECT)},
+    "notification_open": {"GET": signed_in(REDIRECT)},
+    "profile": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
+    "set_language": {"GET": everyone(NOT_ALLOWED), "POST": everyone(REDIRECT)},
+    # A community (cells for cast.public; see hidden_from_strangers for cast.private).
+    "community": {"GET": everyone(OK)},
+    "join": {
+        # Members are sent back to the community; the rest see the form, then join (or ask to).
+        "GET": expect(OK, anonymous=LOGIN, **dict.fromkeys(MEMBERS, REDIRECT)),
+        "POST": expect(REDIRECT, anonymous=LOGIN),
+    },
+    # Nobody of the cast has a pending request: no one may withdraw a stranger's.
+    "withdraw_request": {"GET": signed_in(NOT_ALLOWED), "POST": signed_in(HIDDEN)},
+    "leave": {
+        "GET": only(*MEMBERS, then=OK),
+        # The organizer is the last one: told to appoint another first, and sent back.
+        "POST": only("member", "facilitator", then=REDIRECT) | {"organizer": REFUSED},
+    },
+    "members": {"GET": only(*MEMBERS, "staff", then=OK)},
+    "member_role": {"GET": signed_in(NOT_ALLOWED), "POST": only("organizer", then=REDIRECT)},
+    "member_suspend": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "member_reinstate": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "join_requests": {"GET": only(*FACILITATORS, then=OK)},
+    "join_request_decide": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "invitations": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "invitation_link": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "invitation_revoke": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "invitation_resend": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    # The token is what grants sight of the community, private or not: the holder of a usable
+    # link sees the page; accepting sends anonymous visitors back to it, the others in.
+    "invitation": {
+        "GET": everyone(OK),
+        "POST": everyone(REDIRECT),
+        "private": {"GET": everyone(OK), "POST": everyone(REDIRECT)},
+    },
+    "community_settings": {
+        "GET": only("organizer", then=OK),
+        "POST": only("organizer", then=REDIRECT),
+    },
+    "audit_log": {"GET": only(*FACILITATORS, "staff", then=OK)},
+}
+
+# --- Routes that are not ours to put in the matrix -------------------------------------------
+
+EXCLUDED = {
+    "admin": "Django's admin site (namespace `admin:`): staff only, guarded by the admin itself",
+    "allauth": "allauth's own views under /accounts/ (log in, sign up, password, email): meant "
+    "for anonymous visitors and tested in tests/accounts/; our profile and set_language stay in",
+    "media": "local upload serving, mounted in embedded mode only (S3 serves its own files): "
+    "inert files under random names, as public as the object storage it stands in for; the "
+    "pages that link them check permission",
+}
+
+
+def exclusion_of(route: dict) -> str | None:
+    """The EXCLUDED key that covers a route, or None when it must have a row."""
+    if route["name"].startswith("admin:"):
+        return "admin"
+    if route["route"].startswith("accounts/") and route["module"].startswith("allauth."):
+        return "allauth"
+    if route["name"] == "media" and route["module"] == "core.views":
+        return "media"
+    return None
+
+
+def all_routes() -> list[dict]:
+    """Every URL pattern of the project: its route string, full name and view module."""
+    routes: list[dict] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                routes.append(
+                    {
+                        "route": route,
+                        # A route without a name is keyed by its string: it fails until named.
+                        "name": f"{namespace}{pattern.name or route}",
+                        "module": getattr(pattern.callback, "__module__", "") or "",
+                    }
+                )
+
+    walk(get_resolver().url_patterns, "", "")
+    return routes
+
+
+def matrix_routes() -> dict[str, str]:
+    """{name: route string} of the routes that must have a row."""
+    return {r["name"]: r["route"] for r in all_routes() if exclusion_of(r) is None}
+
+
+ROUTES = matrix_routes()
+COMMUNITY_ROUTES = sorted(name for name, route in ROUTES.items() if "<slug:slug>" in route)
+
+# --- How to call each route so that its action would succeed ---------------------------------
+
+
+@dataclass
+class Call:
+    kwargs: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+
+
+def _plain(cast, community, person) -> Call:
+    return Call()
+
+
+def _community(cast, community, person) -> Call:
+    return Call({"slug": community.slug})
+
+
+def _own_notification(cast, community, person) -> Call:
+    # Anonymous visitors are sent to log in before the notification is looked up.
+    recipient = person or cast.member
+    notification = Notification.objects.create(recipient=recipient, verb="x", summary="y", url="/")
+    return Call({"notification_id": notification.pk})
+
+
+def _profile(cast, community, person) -> Call:
+    return Call(
+        data={
+            "display_name": "A new name",
+            "organization": "Another organisation",
+            "discipline": "Urban planning",
+            "sector": "academic",
+            "bio": "",
+            "language": "en",
+            "time_zone": "Europe/Paris",
+            "digest_frequency": "daily",
+        }
+    )
+
+
+def _join(cast, community, person) -> Call:
+    # Open communities ignore the message; the private one takes it as a join request.
+    return Call({"slug": community.slug}, {"message": "I teach geometry and want to learn more."})
+
+
+def _withdraw(cast, community, person) -> Call:
+    JoinRequestFactory(community=community)  # someone else's pending request
+    return Call({"slug": community.slug})
+
+
+def _plain_member(community, cast) -> Membership:
+    return Membership.objects.get(community=community, user=cast.member)
+
+
+def _role(cast, community, person) -> Call:
+    target = _plain_member(community, cast)
+    return Call({"slug": community.slug, "membership_id": target.pk}, {"role": "facilitator"})
+
+
+def _suspend(cast, community, person) -> Call:
+    target = _plain_member(community, cast)
+    return Call({"slug": community.slug, "membership_id": target.pk}, {"reason": "spam"})
+
+
+def _reinstate(cast, community, person) -> Call:
+    target = MembershipFactory(
+        community=community, state=Membership.State.SUSPENDED, suspended_reason="spam"
+    )
+    return Call({"slug": community.slug, "membership_id": target.pk})
+
+
+def _decide(cast, community, person) -> Call:
+    join_request = JoinRequestFactory(community=community)
+    return Call({"slug": community.slug, "request_id": join_request.pk}, {"decision": "approve"})
+
+
+def _invite(cast, community, person) -> Call:
+    return Call({"slug": community.slug}, {"emails": "newcomer@example.net", "role": "member"})
+
+
+def _invitation_link(cast, community, person) -> Call:
+    return Call({"slug": community.slug}, {"role": "member", "days": "7", "max_uses": "5"})
+
+
+def _email_invitation(cast, community, person) -> Call:
+    invitation = InvitationFactory(community=community, created_by=cast.organizer)
+    return Call({"slug": community.slug, "invitation_id": invitation.pk})
+
+
+def _link_invitation(cast, community, person) -> Call:
+    invitation = InvitationFactory(
+        community=community,
+        kind=Invitation.Kind.LINK,
+        email="",
+        max_uses=10,
+        created_by=cast.organizer,
+    )
+    return Call({"slug": community.slug, "token": invitation.token})
+
+
+def _settings(cast, community, person) -> Call:
+    data = {
+        "name": "Renamed community",
+        "slug": community.slug,
+        "theme": community.theme,
+        "description": community.description,
+        "visibility": community.visibility,
+        "join_policy": community.join_policy,
+        "language": community.language,
+        "status": community.status,
+    }
+    return Call({"slug": community.slug}, data)
+
+
+ROUTE_CALLS: dict[str, Callable[..., Call]] = {
+    "healthz": _plain,
+    "home": _plain,
+    "notifications": _plain,
+    "notifications_read_all": _plain,
+    "notification_read": _own_notification,
+    "notification_open": _own_notification,
+    "profile": _profile,
+    "set_language": lambda cast, community, person: Call(data={"language": "fr", "next": "/"}),
+    "community": _community,
+    "join": _join,
+    "withdraw_request": _withdraw,
+    "leave": _community,
+    "members": _community,
+    "member_role": _role,
+    "member_suspend": _suspend,
+    "member_reinstate": _reinstate,
+    "join_requests": _community,
+    "join_request_decide": _decide,
+    "invitations": _invite,
+    "invitation_link": _invitation_link,
+    "invitation_revoke": _email_invitation,
+    "invitation_resend": _email_invitation,
+    "invitation": _link_invitation,
+    "community_settings": _settings,
+    "audit_log": _community,
+}
+
+
+def outcome_of(response) -> object:
+    """The response as the matrix names it (302s told apart by where and how they go)."""
+    if response.status_code != 302:
+        return response.status_code
+    if response["Location"].startswith(reverse("account_login")):
+        return LOGIN
+    if any(m.level == message_levels.ERROR for m in get_messages(response.wsgi_request)):
+        return REFUSED
+    return REDIRECT
+
+
+def request(cast, client, name: str, method: str, community: Community | None, principal: str):
+    call = ROUTE_CALLS[name](cast, community, cast.person(principal))
+    url = reverse(name, kwargs=call.kwargs)
+    response = client.get(url) if method == "GET" else client.post(url, call.data)
+    return url, response
+
+
+def _cells():
+    for name, row in MATRIX.items():
+        places = ("public", "private") if name in COMMUNITY_ROUTES else (None,)
+        for method in ("GET", "POST"):
+            if method not in row:
+                continue
+            for place in places:
+                cells = row[method]
+                if place == "private":
+                    cells = row.get("private", {}).get(method) or hidden_from_strangers(cells)
+                for principal in PRINCIPALS:
+                    parts = [name, method, principal] + ([place] if place else [])
+                    yield pytest.param(
+                        name, method, principal, place, cells[principal], id="-".join(parts)
+                    )
+
+
+# --- The tests -------------------------------------------------------------------------------
+
+
+def test_matrix_every_route_has_a_row():
+    missing = sorted(set(ROUTES) - set(MATRIX))
+    assert not missing, f"routes without a row in MATRIX (add one, or an exclusion): {missing}"
+
+
+def test_matrix_every_row_names_a_route():
+    stale = sorted(set(MATRIX) - set(ROUTES))
+    assert not stale, f"rows of MATRIX whose route no longer exists: {stale}"
+
+
+def test_matrix_every_row_is_complete():
+    assert set(ROUTE_CALLS) == set(MATRIX)
+    for name, row in MATRIX.items():
+        assert "GET" in row, name
+        assert set(row) <= {"GET", "POST", "private"}, name
+        for method in ("GET", "POST"):
+            if method in row:
+                assert set(row[method]) == set(PRINCIPALS), (name, method)
+
+
+def test_matrix_every_exclusion_is_used():
+    used = {exclusion_of(route) for route in all_routes()}
+    unused = set(EXCLUDED) - used - {"media"}  # media is mounted in embedded mode only
+    assert not unused, f"exclusions that match no route: {sorted(unused)}"
+    assert used - {None} <= set(EXCLUDED)
+
+
+@pytest.mark.parametrize(("name", "method", "principal", "place", "expected"), list(_cells()))
+def test_matrix(cast, client_for, name, method, principal, place, expected):
+    community = getattr(cast, place) if place else None
+    url, response = request(cast, client_for(principal), name, method, community, principal)
+    assert outcome_of(response) == expected, (
+        f"{method} {url} as {principal}: {response.status_code} {response.get('Location', '')}"
+    )
+
+
+PRIVATE_EXEMPT = {
+    "invitation": "the token is what grants sight: a valid one shows the page to anyone "
+    "(MATRIX), an unknown one is 404 (test_invitation_unknown_token_is_hidden)",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "principal"),
+    [
+        pytest.param(name, method, principal, id=f"{name}-{method}-{principal}")
+        for name in COMMUNITY_ROUTES
+        if name not in PRIVATE_EXEMPT
+        for method in ("GET", "POST")
+        for principal in STRANGERS
+    ],
+)
+def test_private_community_is_hidden_from_strangers(cast, client_for, name, method, principal):
+    """Whatever the route and the method, strangers to a private community get 404."""
+    if name not in ROUTE_CALLS:
+        pytest.fail(f"{name} has no entry in ROUTE_CALLS (nor a row in MATRIX)")
+    url, response = request(cast, client_for(principal), name, method, cast.private, principal)
+    assert response.status_code == 404, f"{method} {url} as {principal}: {response.status_code}"
+
+
+@pytest.mark.parametrize("place", ["public", "private"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_invitation_unknown_token_is_hidden(cast, client_for, principal, method, place):
+    url = reverse("invitation", args=[getattr(cast, place).slug, "no-such-token"])
+    client = client_for(principal)
+    response = client.get(url) if method == "GET" else client.post(url)
+    assert response.status_code == 404
+
+
+def test_invitation_token_of_another_community_is_hidden(cast, client_for):
+    invitation = InvitationFactory(
+        community=cast.public, kind=Invitation.Kind.LINK, email="", max_uses=10
+    )
+    url = reverse("invitation", args=[cast.private.slug, invitation.token])
+    assert client_for("outsider").get(url).status_code == 404
+
+
+@pytest.mark.parametrize("principal", ["anonymous", "outsider"])
+def test_join_private_with_a_wrong_key_is_hidden(cast, client_for, principal):
+    url = reverse("join", args=[cast.private.slug]) + "?key=not-the-key"
+    assert client_for(principal).get(url).status_code == 404
+
+
+def test_join_private_with_the_key_asks_anonymous_to_log_in(cast, client_for):
+    url = reverse("join", args=[cast.private.slug]) + f"?key={cast.private.join_key}"
+    assert outcome_of(client_for("anonymous").get(url)) == LOGIN
+
+
+def test_join_private_with_the_key_lets_an_outsider_ask(cast, client_for):
+    client = client_for("outsider")
+    url = reverse("join", args=[cast.private.slug]) + f"?key={cast.private.join_key}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"message": "I teach geometry and want to learn more."})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert JoinRequest.objects.filter(
+        community=cast.private, user=cast.outsider, state=JoinRequest.State.PENDING
+    ).exists()
+    # Asking does not open the community's pages.
+    assert client.get(reverse("community", args=[cast.private.slug])).status_code == 404
+
+
+def test_withdraw_request_by_its_requester(cast, client_for):
+    join_request = JoinRequestFactory(community=cast.private, user=cast.outsider)
+    client = client_for("outsider")
+    url = reverse("withdraw_request", args=[cast.private.slug])
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    join_request.refresh_from_db()
+    assert join_request.state == JoinRequest.State.WITHDRAWN
+
+
+@pytest.mark.parametrize("name", ["notification_read", "notification_open"])
+def test_notification_of_someone_else_is_hidden(cast, client_for, name):
+    notification = Notification.objects.create(recipient=cast.member, verb="x", summary="y")
+    url = reverse(name, args=[notification.pk])
+    client = client_for("outsider")
+    response = client.post(url) if name == "notification_read" else client.get(url)
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_matrix_successful_actions_change_the_rows(cast, client_for):
+    """A spot check that REDIRECT cells are real successes, not bounces."""
+    organizer, facilitator = client_for("organizer"), client_for("facilitator")
+    target = _plain_member(cast.private, cast)
+    organizer.post(
+        reverse("member_role", args=[cast.private.slug, target.pk]), {"role": "facilitator"}
+    )
+    target.refresh_from_db()
+    assert target.role == Membership.Role.FACILITATOR
+    newcomer = UserFactory()
+    join_request = JoinRequestFactory(community=cast.private, user=newcomer)
+    facilitator.post(
+        reverse("join_request_decide", args=[cast.private.slug, join_request.pk]),
+        {"decision": "approve"},
+    )
+    assert Membership.objects.filter(community=cast.private, user=newcomer).exists()
