@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -68,6 +69,14 @@ class User(AbstractUser):
         blank=True,
         help_text=_("How other members see you. Defaults to the start of your email address."),
     )
+    handle = models.SlugField(
+        _("mention name"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Others mention you with @ and this name. Letters, digits and hyphens."),
+    )
     organization = models.CharField(_("organization"), max_length=150, blank=True)
     discipline = models.CharField(
         _("discipline"),
@@ -118,6 +127,28 @@ class User(AbstractUser):
     def name(self) -> str:
         """What other people see: the display name, else the email's local part."""
         return self.display_name or self.email.split("@", 1)[0]
+
+    def save(self, *args, **kwargs):
+        if not self.handle:
+            self.handle = self._free_handle()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "handle"}
+        super().save(*args, **kwargs)
+
+    def _free_handle(self) -> str:
+        """A mention name from the display name or the email, unused by anyone else."""
+        base = slugify(self.display_name or self.email.split("@", 1)[0])[:32].strip("-") or "member"
+        taken = set(
+            User.objects.filter(handle__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("handle", flat=True)
+        )
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}-{number}" in taken:
+            number += 1
+        return f"{base}-{number}"
 
     def get_full_name(self) -> str:
         return self.name

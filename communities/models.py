@@ -289,6 +289,8 @@ class Notification(models.Model):
     verb = models.CharField(max_length=40)
     summary = models.CharField(max_length=300)
     url = models.CharField(max_length=500, blank=True)
+    # How many events this notification stands for (several replies collapse into one).
+    count = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -260,3 +260,34 @@ def can_accept_invitation(user, invitation: Invitation) -> bool:
     if invitation.kind == Invitation.Kind.EMAIL:
         return user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()
     return True
+
+
+# --- Forum rules (the forums app passes its objects; this module never imports it) ----------
+
+
+def can_post_in(access: Access, thread=None, forum=None) -> bool:
+    """Members post, unless the community is archived, the forum archived or the thread locked;
+    moderators may still post in a locked thread."""
+    if not access.can("forum.post"):
+        return False
+    if forum is not None and forum.is_archived:
+        return False
+    if thread is not None and thread.is_locked and not access.can("forum.moderate"):
+        return False
+    return True
+
+
+def can_edit_post(access: Access, post) -> bool:
+    """Authors edit their own posts; moderators edit any post."""
+    if access.can("forum.moderate"):
+        return True
+    if not access.can("forum.post"):
+        return False
+    if post.author_id is None:
+        return False
+    return post.author_id == getattr(access.user, "pk", None)
+
+
+def can_see_community(user, community: Community) -> bool:
+    """Whether a person may see a community's content at all (for mentions and search)."""
+    return access_for(user, community).can("community.view")

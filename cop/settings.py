@@ -241,6 +241,9 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)
 # COP_AVATAR_MAX_BYTES: largest avatar upload accepted (default 2 MB).
 COP_AVATAR_MAX_BYTES = env.int("COP_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# COP_UPLOAD_MAX_BYTES: largest file accepted by forum attachments and the document library
+# (default 200 MB).
+COP_UPLOAD_MAX_BYTES = env.int("COP_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email ------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("communities.urls")),
+    path("", include("forums.urls")),
+    path("", include("facilitation.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

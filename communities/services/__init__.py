@@ -14,7 +14,7 @@ from communities.services.join_requests import (
     request_to_join,
     withdraw_join_request,
 )
-from communities.services.logs import audit, notify, record_activity
+from communities.services.logs import audit, notify, notify_collapsed, record_activity
 from communities.services.membership import (
     MembershipError,
     add_member,
@@ -45,6 +45,7 @@ __all__ = [
     "mark_all_notifications_read",
     "mark_notification_read",
     "notify",
+    "notify_collapsed",
     "record_activity",
     "reinstate_member",
     "request_to_join",

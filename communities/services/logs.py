@@ -2,7 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import User
 from communities.models import Activity, AuditEvent, Community, Notification
@@ -57,6 +57,43 @@ def notify(
         summary=summary[:300],
         url=url[:500],
     )
+
+
+def notify_collapsed(
+    recipient: User,
+    verb: str,
+    one,
+    many,
+    *,
+    url: str,
+    community: Community | None = None,
+    actor: User | None = None,
+    **params,
+) -> Notification:
+    """Like notify, but while the person has an unread notification of this verb and url, that
+    one is updated ("3 new replies in …") instead of a new one piling up.
+
+    `one` and `many` are lazily translated strings; `many` also receives %(count)s.
+    """
+    unread = (
+        Notification.objects.select_for_update()
+        .filter(recipient=recipient, verb=verb, url=url[:500], read_at__isnull=True)
+        .first()
+    )
+    if unread is None:
+        notification = notify(
+            recipient, verb, one, url=url, community=community, actor=actor, **params
+        )
+        notification.count = 1
+        return notification
+    unread.count = unread.count + 1
+    with translation.override(recipient.language or None):
+        values = {key: str(value) for key, value in params.items()}
+        unread.summary = (str(many) % {**values, "count": unread.count})[:300]
+    unread.actor = actor
+    unread.created_at = timezone.now()
+    unread.save(update_fields=["count", "summary", "actor", "created_at"])
+    return unread
 
 
 def audit(

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_people
 from communities.demo import seed_communities
+from forums.demo import seed_forums
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         people = seed_people()
         communities = seed_communities({person.email: person for person in people})
+        seed_forums(communities)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for community in communities:
             self.stdout.write(f"  /c/{community.slug}/  {community.name}")

@@ -1,0 +1,17 @@
+"""Facilitation forms: validation only."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    community = forms.SlugField(label=_("Community"), required=False)
+    forum = forms.IntegerField(label=_("Forum"), required=False, min_value=1)
+    author = forms.SlugField(label=_("Author (mention name)"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

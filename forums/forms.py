@@ -1,0 +1,114 @@
+"""Forum forms: validation only; writes happen in forums.services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from forums.models import Forum, Subscription
+
+RESERVED_FORUM_SLUGS = {"new", "latest"}
+MAX_ATTACHMENTS = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the form."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ForumForm(forms.ModelForm):
+    class Meta:
+        model = Forum
+        fields = ["name", "slug", "description"]
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Leave empty to make one from the name.")
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:60]
+        if not slug:
+            raise ValidationError(_("Give the forum a name made of letters or digits."))
+        if slug in RESERVED_FORUM_SLUGS:
+            raise ValidationError(_("This address is reserved; please choose another."))
+        others = Forum.objects.filter(community=self.community, slug=slug)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(_("Another forum of this community already uses this address."))
+        return slug
+
+
+class PostForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 6, "data-mentions": "on"}),
+        help_text=_(
+            "Markdown: **bold**, _italic_, lists, tables, ```code```. Mention someone with @."
+        ),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Images show in the message; other files are listed below it."),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message."))
+        return body
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if len(files) > MAX_ATTACHMENTS:
+            raise ValidationError(
+                _("At most %(max)s files can be attached to one message.")
+                % {"max": MAX_ATTACHMENTS}
+            )
+        return files
+
+
+class ThreadForm(PostForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    field_order = ["title", "body", "attachments"]
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if len(title) < 3:
+            raise ValidationError(_("Give the thread a title of a few words."))
+        return title
+
+
+class EditPostForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 8, "data-mentions": "on"}),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message."))
+        return body
+
+
+class SubscriptionForm(forms.Form):
+    level = forms.ChoiceField(label=_("Notifications"), choices=Subscription.Level.choices)

@@ -1,0 +1,252 @@
+"""Reads of the forums, always through the reader's Access."""
+
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from accounts.models import User
+from communities.permissions import Access
+from forums.models import Forum, Post, Reaction, ReadState, Subscription, Thread
+
+PARTICIPANTS_SHOWN = 5
+
+
+def forums_of(access: Access, *, include_archived: bool = False) -> QuerySet[Forum]:
+    """The community's forums with their thread and post counts and latest activity."""
+    if not access.can("community.view"):
+        return Forum.objects.none()
+    forums = Forum.objects.filter(community=access.community)
+    if not include_archived:
+        forums = forums.filter(is_archived=False)
+    latest = Thread.objects.filter(forum=OuterRef("pk")).order_by("-last_activity_at")
+    return forums.annotate(
+        thread_count=Count("threads", distinct=True),
+        post_total=Count("threads__posts", distinct=True),
+        last_activity_at=Max("threads__last_activity_at"),
+        latest_thread_id=Subquery(latest.values("pk")[:1]),
+        latest_thread_title=Subquery(latest.values("title")[:1]),
+    ).order_by("position", "name")
+
+
+def threads_of(access: Access, *, forum: Forum | None = None) -> QuerySet[Thread]:
+    """Threads a reader may see: pinned first, then by last activity."""
+    if not access.can("community.view"):
+        return Thread.objects.none()
+    threads = Thread.objects.filter(community=access.community, forum__is_archived=False)
+    if forum is not None:
+        threads = Thread.objects.filter(forum=forum)
+        ordering = ["-is_pinned", "-last_activity_at", "-id"]
+    else:
+        ordering = ["-last_activity_at", "-id"]
+    threads = threads.select_related("author", "last_poster", "forum")
+    if access.is_authenticated:
+        threads = threads.annotate(
+            last_read_number=Subquery(
+                ReadState.objects.filter(thread=OuterRef("pk"), user=access.user).values(
+                    "last_read_number"
+                )[:1]
+            )
+        )
+    return threads.order_by(*ordering)
+
+
+def with_participants(threads: list[Thread]) -> list[Thread]:
+    """Attach `participants` (up to five people who posted) to each thread: two queries."""
+    if not threads:
+        return threads
+    pairs = (
+        Post.objects.filter(thread__in=threads)
+        .values_list("thread_id", "author_id")
+        .distinct()
+        .order_by("thread_id", "author_id")
+    )
+    by_thread: dict[int, list[int]] = {}
+    for thread_id, author_id in pairs:
+        if author_id is not None:
+            by_thread.setdefault(thread_id, []).append(author_id)
+    wanted = {pk for ids in by_thread.values() for pk in ids[:PARTICIPANTS_SHOWN]}
+    people = User.objects.in_bulk(wanted)
+    for thread in threads:
+        ids = by_thread.get(thread.pk, [])[:PARTICIPANTS_SHOWN]
+        thread.participants = [people[pk] for pk in ids if pk in people]
+    return threads
+
+
+def posts_of(access: Access, thread: Thread) -> QuerySet[Post]:
+    """A thread's posts in order, with authors, attachments and reactions in a few queries."""
+    if not access.can("community.view"):
+        return Post.objects.none()
+    return (
+        Post.objects.filter(thread=thread)
+        .select_related("author")
+        .prefetch_related(
+            "attachments",
+            Prefetch("reactions", queryset=Reaction.objects.select_related("user")),
+        )
+        .annotate(revision_count=Count("revisions", distinct=True))
+        .order_by("number")
+    )
+
+
+def read_state_of(access: Access, thread: Thread) -> int:
+    """How far the reader had read this thread (0: never opened)."""
+    if not access.is_authenticated:
+        return 0
+    return (
+        ReadState.objects.filter(user=access.user, thread=thread)
+        .values_list("last_read_number", flat=True)
+        .first()
+        or 0
+    )
+
+
+def subscription_level(access: Access, *, thread=None, forum=None) -> str:
+    if not access.is_authenticated:
+        return ""
+    return (
+        Subscription.objects.filter(user=access.user, thread=thread, forum=forum)
+        .values_list("level", flat=True)
+        .first()
+        or Subscription.Level.NORMAL
+    )
+
+
+def mention_candidates(access: Access, prefix: str, *, limit: int = 8) -> QuerySet[User]:
+    """Active members whose handle or name starts with what was typed after @."""
+    if not access.can("forum.post") or not prefix:
+        return User.objects.none()
+    return (
+        User.objects.filter(memberships__community=access.community, memberships__state="active")
+        .filter(Q(handle__istartswith=prefix) | Q(display_name__istartswith=prefix))
+        .order_by("display_name")[:limit]
+    )
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+HIGHLIGHT_START = "\u0002"
+HIGHLIGHT_STOP = "\u0003"
+SNIPPET_CHARS = 240
+
+
+def _escape_and_mark(text: str) -> str:
+    """Escape a snippet, then turn the highlight sentinels into <mark>: nothing the author wrote
+    can become markup."""
+    from django.utils.html import escape
+
+    return escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+
+
+def _substring_snippet(body: str, words: list[str]) -> str:
+    lowered = body.lower()
+    positions = [lowered.find(word) for word in words if lowered.find(word) >= 0]
+    start = max(min(positions) - 60, 0) if positions else 0
+    window = body[start : start + SNIPPET_CHARS]
+    for word in sorted(set(words), key=len, reverse=True):
+        lowered_window = window.lower()
+        index = lowered_window.find(word)
+        if index >= 0:
+            window = (
+                window[:index]
+                + HIGHLIGHT_START
+                + window[index : index + len(word)]
+                + HIGHLIGHT_STOP
+                + window[index + len(word) :]
+            )
+    prefix = "…" if start else ""
+    suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
+    return prefix + window + suffix
+
+
+def search_posts(
+    user,
+    query: str,
+    *,
+    communities=None,
+    forum_id: int | None = None,
+    author_handle: str = "",
+    since=None,
+    until=None,
+) -> QuerySet[Post]:
+    """Posts matching `query` in the communities the person may see, best first.
+
+    PostgreSQL: full-text search on the stored, weighted vector (GIN index), ranked. Elsewhere:
+    a plain substring match, newest first. Pass a page of the results to `with_snippets`.
+    """
+    from django.db import connection
+
+    from communities.permissions import communities_visible_to
+
+    words = query.split()
+    if not words:
+        return Post.objects.none()
+    visible = communities_visible_to(user)
+    if communities is not None:
+        visible = visible.filter(pk__in=[community.pk for community in communities])
+    posts = Post.objects.filter(
+        thread__community__in=visible.values("pk"), thread__forum__is_archived=False
+    ).select_related("thread__community", "thread__forum", "author")
+    if forum_id:
+        posts = posts.filter(thread__forum_id=forum_id)
+    if author_handle:
+        posts = posts.filter(author__handle=author_handle)
+    if since:
+        posts = posts.filter(created_at__date__gte=since)
+    if until:
+        posts = posts.filter(created_at__date__lte=until)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchRank
+        from django.db.models import F
+
+        tsquery = search_query(query)
+        return (
+            posts.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-rank", "-created_at", "-id")
+        )
+    for word in words:
+        # The title belongs to the thread's first post, as in the full-text vector.
+        posts = posts.filter(Q(body__icontains=word) | Q(number=1, thread__title__icontains=word))
+    return posts.order_by("-created_at", "-id")
+
+
+def search_query(query: str):
+    """The tsquery of a search box: the words in English, French or as written, web-style."""
+    from django.contrib.postgres.search import SearchQuery
+
+    return (
+        SearchQuery(query, config="english", search_type="websearch")
+        | SearchQuery(query, config="french", search_type="websearch")
+        | SearchQuery(query, config="simple", search_type="websearch")
+    )
+
+
+def with_snippets(posts: list[Post], query: str) -> list[Post]:
+    """Give each post of a results page its `snippet`: escaped, with the matches in <mark>."""
+    from django.db import connection
+
+    if not posts:
+        return posts
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchHeadline
+
+        headlines = dict(
+            Post.objects.filter(pk__in=[post.pk for post in posts])
+            .annotate(
+                headline=SearchHeadline(
+                    "body",
+                    search_query(query),
+                    start_sel=HIGHLIGHT_START,
+                    stop_sel=HIGHLIGHT_STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                )
+            )
+            .values_list("pk", "headline")
+        )
+        for post in posts:
+            post.snippet = _escape_and_mark(headlines.get(post.pk, ""))
+        return posts
+    words = [word.lower() for word in query.split()]
+    for post in posts:
+        post.snippet = _escape_and_mark(_substring_snippet(post.body, words))
+    return posts

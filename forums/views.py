@@ -1,0 +1,497 @@
+"""Forum pages: parse the request, check the Access, call one service or selector, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities.permissions import Access, can_edit_post, can_post_in
+from communities.views._common import community_view, paginate
+from core.files import file_response
+from core.uploads import inspect_upload, storage_name
+from forums import selectors, services
+from forums.forms import EditPostForm, ForumForm, PostForm, SubscriptionForm, ThreadForm
+from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
+
+THREADS_PER_PAGE = 20
+POSTS_PER_PAGE = 20
+ATTACHMENT_KINDS = {"image", "pdf", "text", "document", "archive", "audio", "video"}
+
+
+def _forum(access: Access, forum_slug: str) -> Forum:
+    return get_object_or_404(Forum, community=access.community, slug=forum_slug)
+
+
+def _thread(access: Access, thread_id: int) -> Thread:
+    threads = Thread.objects.filter(community=access.community).select_related("forum", "author")
+    if access.is_authenticated:
+        threads = threads.annotate(
+            my_last_read=Subquery(
+                ReadState.objects.filter(thread=OuterRef("pk"), user=access.user).values(
+                    "last_read_number"
+                )[:1]
+            ),
+            my_level=Subquery(
+                Subscription.objects.filter(thread=OuterRef("pk"), user=access.user).values(
+                    "level"
+                )[:1]
+            ),
+        )
+    return get_object_or_404(threads, pk=thread_id)
+
+
+def _post(access: Access, post_id: int) -> Post:
+    return get_object_or_404(
+        Post.objects.select_related("thread__forum", "thread__community", "author"),
+        pk=post_id,
+        thread__community=access.community,
+    )
+
+
+def _store_attachments(request: HttpRequest, access: Access, files) -> list[Attachment]:
+    """Check every file before keeping any: one refused file refuses the message."""
+    inspected = [
+        (
+            upload,
+            inspect_upload(upload, max_bytes=settings.COP_UPLOAD_MAX_BYTES, kinds=ATTACHMENT_KINDS),
+        )
+        for upload in files
+    ]
+    stored = []
+    for upload, info in inspected:
+        attachment = Attachment(
+            community=access.community,
+            uploader=request.user,
+            name=info.name,
+            size=info.size,
+            content_type=info.content_type,
+            sha256=info.sha256,
+        )
+        attachment.file.save(storage_name("forums", info), upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+# --- Forums ---------------------------------------------------------------------------------
+
+
+@community_view
+def forum_list(request: HttpRequest, access: Access) -> HttpResponse:
+    """The community's forums; facilitators create new ones here."""
+    access.require("community.view")
+    form = None
+    if access.can("forum.moderate"):
+        form = ForumForm(request.POST or None, community=access.community)
+        if request.method == "POST":
+            if form.is_valid():
+                forum = services.create_forum(
+                    access.community,
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    slug=form.cleaned_data["slug"],
+                    description=form.cleaned_data["description"],
+                )
+                messages.success(request, _("The forum “%(name)s” is open.") % {"name": forum.name})
+                return redirect("forum_list", access.community.slug)
+            messages.error(request, _("Please correct the errors below."))
+    elif request.method == "POST":
+        raise PermissionDenied
+    forums = list(selectors.forums_of(access, include_archived=access.can("forum.moderate")))
+    return render(
+        request,
+        "forums/forum_list.html",
+        {"access": access, "community": access.community, "forums": forums, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@community_view
+@login_required
+def forum_edit(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
+    """Facilitators rename, describe, archive or restore a forum."""
+    access.require("forum.moderate")
+    forum = _forum(access, forum_slug)
+    form = ForumForm(
+        request.POST if request.method == "POST" else None,
+        instance=Forum.objects.get(pk=forum.pk),
+        community=access.community,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in ("name", "slug", "description")}
+        if "archive" in request.POST:
+            changes["is_archived"] = request.POST["archive"] == "1"
+        services.update_forum(forum, actor=request.user, changes=changes)
+        messages.success(request, _("The forum is saved."))
+        return redirect("forum_list", access.community.slug)
+    return render(
+        request,
+        "forums/forum_edit.html",
+        {"access": access, "community": access.community, "forum": forum, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@community_view
+@login_required
+@require_POST
+def forum_move(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
+    access.require("forum.moderate")
+    forum = _forum(access, forum_slug)
+    services.move_forum(
+        forum, actor=request.user, offset=-1 if request.POST.get("to") == "up" else 1
+    )
+    return redirect("forum_list", access.community.slug)
+
+
+@community_view
+def forum_detail(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
+    """A forum's threads: pinned first, then by last activity, twenty a page."""
+    access.require("community.view")
+    forum = _forum(access, forum_slug)
+    page = paginate(request, selectors.threads_of(access, forum=forum), THREADS_PER_PAGE)
+    selectors.with_participants(list(page.object_list))
+    context = {
+        "access": access,
+        "community": access.community,
+        "forum": forum,
+        "page": page,
+        "level": selectors.subscription_level(access, forum=forum),
+        "levels": Subscription.Level.choices,
+        "can_post": can_post_in(access, forum=forum),
+    }
+    return render(request, "forums/forum_detail.html", context)
+
+
+@community_view
+def latest(request: HttpRequest, access: Access) -> HttpResponse:
+    """The latest threads across all the community's forums."""
+    access.require("community.view")
+    page = paginate(request, selectors.threads_of(access), THREADS_PER_PAGE)
+    selectors.with_participants(list(page.object_list))
+    return render(
+        request,
+        "forums/latest.html",
+        {"access": access, "community": access.community, "page": page},
+    )
+
+
+@community_view
+@login_required
+@require_POST
+def forum_subscription(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
+    access.require("forum.post")
+    forum = _forum(access, forum_slug)
+    form = SubscriptionForm(request.POST)
+    if form.is_valid():
+        services.set_subscription(request.user, forum=forum, level=form.cleaned_data["level"])
+        messages.success(request, _("Your notification setting for this forum is saved."))
+    return redirect(forum)
+
+
+# --- Threads ----------------------------------------------------------------------------------
+
+
+@community_view
+@login_required
+def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
+    """Start a thread: a title and the first message."""
+    access.require("forum.post")
+    forum = _forum(access, forum_slug)
+    if not can_post_in(access, forum=forum):
+        messages.error(request, _("This forum is archived: it no longer takes new threads."))
+        return redirect(forum)
+    form = ThreadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
+            thread = services.start_thread(
+                forum,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                attachments=attachments,
+            )
+        except ValidationError as error:
+            form.add_error("attachments", error)
+        except services.ForumError as error:
+            messages.error(request, str(error))
+            return redirect(forum)
+        else:
+            return redirect(thread)
+    return render(
+        request,
+        "forums/thread_new.html",
+        {"access": access, "community": access.community, "forum": forum, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class _Page:
+    """One page of a thread's posts, cut by post number (the thread knows its count)."""
+
+    def __init__(self, number: int, count: int, per_page: int):
+        self.num_pages = max((count + per_page - 1) // per_page, 1)
+        self.number = min(max(number, 1), self.num_pages)
+        self.first = (self.number - 1) * per_page + 1
+        self.last = self.number * per_page
+        self.paginator = self
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _page_of(number: int) -> int:
+    return (number - 1) // POSTS_PER_PAGE + 1
+
+
+@community_view
+def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    """A thread, twenty posts a page; reading it moves the reader's read marker."""
+    access.require("community.view")
+    thread = _thread(access, thread_id)
+    last_read = getattr(thread, "my_last_read", None) or 0
+    if request.GET.get("unread") and access.is_authenticated:
+        first_unread = min(last_read + 1, thread.next_number - 1)
+        page_number = _page_of(first_unread)
+        return redirect(f"{thread.get_absolute_url()}?page={page_number}#post-{first_unread}")
+    try:
+        requested = int(request.GET.get("page", 1))
+    except ValueError:
+        requested = 1
+    page = _Page(requested, thread.next_number - 1, POSTS_PER_PAGE)
+    posts = list(
+        selectors.posts_of(access, thread).filter(number__gte=page.first, number__lte=page.last)
+    )
+    if access.is_member and posts:
+        services.mark_read(request.user, thread, posts[-1].number, known=last_read)
+    reply_form = None
+    if can_post_in(access, thread=thread, forum=thread.forum):
+        initial = {}
+        quoted = request.GET.get("quote")
+        if quoted and quoted.isdigit():
+            source = (
+                Post.objects.filter(thread=thread, pk=int(quoted)).select_related("author").first()
+            )
+            if source is not None:
+                name = source.author.name if source.author else _("Someone")
+                quote = "\n".join(f"> {line}" for line in source.body.splitlines())
+                initial["body"] = f"{name} wrote:\n{quote}\n\n"
+        reply_form = PostForm(initial=initial)
+    context = {
+        "access": access,
+        "community": access.community,
+        "thread": thread,
+        "forum": thread.forum,
+        "posts": posts,
+        "page": page,
+        "last_read": last_read,
+        "reply_form": reply_form,
+        "level": getattr(thread, "my_level", None) or Subscription.Level.NORMAL,
+        "levels": Subscription.Level.choices,
+        "reaction_kinds": Reaction.Kind.choices,
+    }
+    return render(request, "forums/thread_detail.html", context)
+
+
+@community_view
+@login_required
+@require_POST
+def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    """Reply to a thread (htmx: the new post is appended without reloading)."""
+    access.require("forum.post")
+    thread = _thread(access, thread_id)
+    if not can_post_in(access, thread=thread, forum=thread.forum):
+        message = (
+            _("This thread is locked: it no longer takes replies.")
+            if thread.is_locked
+            else _("This forum is archived: it no longer takes replies.")
+        )
+        messages.error(request, message)
+        return redirect(thread)
+    form = PostForm(request.POST, request.FILES or None)
+    post = None
+    if form.is_valid():
+        try:
+            attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
+            post = services.reply(
+                thread, author=request.user, body=form.cleaned_data["body"], attachments=attachments
+            )
+        except ValidationError as error:
+            form.add_error("attachments", error)
+        except services.ForumError as error:
+            messages.error(request, str(error))
+            return redirect(thread)
+    context = {
+        "access": access,
+        "community": access.community,
+        "thread": thread,
+        "reply_form": form if post is None else PostForm(),
+        "reaction_kinds": Reaction.Kind.choices,
+    }
+    if request.htmx:
+        if post is not None:
+            post = selectors.posts_of(access, thread).get(pk=post.pk)
+        context["new_post"] = post
+        return render(
+            request,
+            "forums/thread_detail.html#reply-result",
+            context,
+            status=200 if post is not None else 400,
+        )
+    if post is None:
+        messages.error(request, _("Your reply was not posted: please correct the errors below."))
+        context.update(
+            forum=thread.forum,
+            posts=[],
+            page=_Page(1, 0, POSTS_PER_PAGE),
+            levels=Subscription.Level.choices,
+            level=Subscription.Level.NORMAL,
+        )
+        return render(request, "forums/thread_detail.html", context, status=400)
+    return redirect(f"{thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}")
+
+
+@community_view
+@login_required
+@require_POST
+def thread_subscription(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    access.require("forum.post")
+    thread = _thread(access, thread_id)
+    form = SubscriptionForm(request.POST)
+    if form.is_valid():
+        services.set_subscription(request.user, thread=thread, level=form.cleaned_data["level"])
+        messages.success(request, _("Your notification setting for this thread is saved."))
+    return redirect(thread)
+
+
+# --- Posts ----------------------------------------------------------------------------------
+
+
+@community_view
+def post_permalink(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """The lasting address of a post: the right page of its thread, scrolled to it."""
+    access.require("community.view")
+    post = _post(access, post_id)
+    return redirect(
+        f"{post.thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}"
+    )
+
+
+@community_view
+@login_required
+def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """Authors edit their posts (moderators any post); the old text becomes a revision."""
+    post = _post(access, post_id)
+    if not can_edit_post(access, post):
+        access.require("forum.moderate")
+    form = EditPostForm(
+        request.POST if request.method == "POST" else None, initial={"body": post.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.edit_post(post, editor=request.user, body=form.cleaned_data["body"])
+        if request.htmx:
+            post = selectors.posts_of(access, post.thread).get(pk=post.pk)
+            return render(
+                request,
+                "forums/thread_detail.html#post",
+                {
+                    "access": access,
+                    "community": access.community,
+                    "post": post,
+                    "thread": post.thread,
+                    "reaction_kinds": Reaction.Kind.choices,
+                },
+            )
+        return redirect(post.get_absolute_url())
+    template = "forums/post_edit.html"
+    if request.htmx:
+        template += "#edit-form"
+    return render(
+        request,
+        template,
+        {"access": access, "community": access.community, "post": post, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@community_view
+def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """What a post said before each edit."""
+    access.require("community.view")
+    post = _post(access, post_id)
+    revisions = post.revisions.select_related("editor")
+    return render(
+        request,
+        "forums/post_revisions.html",
+        {"access": access, "community": access.community, "post": post, "revisions": revisions},
+    )
+
+
+@community_view
+@login_required
+@require_POST
+def post_react(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """Add or take back one of the fixed reactions."""
+    access.require("forum.react")
+    post = _post(access, post_id)
+    kind = request.POST.get("kind", "")
+    if kind not in Reaction.Kind.values:
+        raise Http404
+    services.toggle_reaction(post, user=request.user, kind=kind)
+    if request.htmx:
+        post = selectors.posts_of(access, post.thread).get(pk=post.pk)
+        return render(
+            request,
+            "forums/thread_detail.html#reactions",
+            {
+                "access": access,
+                "community": access.community,
+                "post": post,
+                "reaction_kinds": Reaction.Kind.choices,
+            },
+        )
+    return redirect(post.get_absolute_url())
+
+
+@community_view
+@login_required
+def mention_suggestions(request: HttpRequest, access: Access) -> HttpResponse:
+    """Members matching what follows an @, for the composer's suggestions (htmx)."""
+    access.require("forum.post")
+    prefix = request.GET.get("q", "").lstrip("@").strip()[:40]
+    people = selectors.mention_candidates(access, prefix)
+    return render(request, "forums/mention_suggestions.html", {"people": people})
+
+
+@community_view
+def attachment(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponse:
+    """A post's attached file, for those who may read the community."""
+    access.require("community.view")
+    item = get_object_or_404(
+        Attachment, pk=attachment_id, community=access.community, post__isnull=False
+    )
+    return file_response(
+        request,
+        item.file,
+        filename=item.name,
+        content_type=item.content_type,
+        inline=item.is_image or item.content_type == "application/pdf",
+    )
