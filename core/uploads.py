@@ -112,9 +112,13 @@ _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
 _MARKUP_IN_IMAGE = re.compile(
     rb"<(?:script|html|body|iframe|object|embed|!doctype\s+html|\?php)\b", re.IGNORECASE
 )
+# A GIF whose screen width reads as JavaScript continuing the identifier GIF89a (a comment
+# opener, or an assignment of printable text) runs as a script: GIF89a/*…*/=alert(1). Those
+# bytes mean widths of 10799 or at least 8253 pixels, which real GIFs do not have.
+_GIF_SCRIPT = re.compile(rb"GIF8[79]a(?:/\*|=[\x20-\x7e])")
 _PILLOW_FORMATS = {PNG: "PNG", JPEG: "JPEG", GIF: "GIF", WEBP: "WEBP"}
-# Control characters a text file may hold: tab, line feed, vertical tab, form feed, return, escape.
-_TEXT_CONTROLS = {"\t", "\n", "\x0b", "\x0c", "\r", "\x1b"}
+# Control characters text does not hold (tab, line and page breaks and escape are allowed).
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 _EXTENSION = re.compile(r"\.(?=[a-z0-9]*[a-z])[a-z0-9]{1,10}$", re.IGNORECASE)
 
 KIND_NAMES = {
@@ -149,7 +153,8 @@ class _Refused(Exception):
 # --- Signature table ---------------------------------------------------------------------------
 # Each row: byte patterns at fixed offsets, all of which must match the file's first bytes, and
 # the type they mean — or a function of (head, file) that looks further and returns the type, or
-# None when the file is of no type we accept. Rows are tried in order; the first match decides.
+# None when the file is of no type we accept. Rows are tried in order; the first match decides,
+# except that a row without patterns answering None lets the search go on. Text comes last.
 
 
 def _iso_media(head: bytes, upload: File) -> FileType | None:
@@ -279,7 +284,7 @@ def _sniff_text(head: bytes, *, complete: bool, name: str) -> FileType | None:
         text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
     except UnicodeDecodeError:
         return None
-    if any(unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROLS for char in text):
+    if _BINARY_CONTROLS.search(text):
         return None
     if text.lstrip().startswith("<"):
         # <!doctype html, <html, <svg, <?xml, <script …: anything a browser could take for markup.
@@ -292,7 +297,7 @@ def _sniff_text(head: bytes, *, complete: bool, name: str) -> FileType | None:
     return TEXT
 
 
-def sniff(head: bytes, upload: File, *, complete: bool, name: str) -> FileType | None:
+def _sniff(head: bytes, upload: File, *, complete: bool, name: str) -> FileType | None:
     """The accepted type the content is, from the table above, or None when it is no such type.
 
     `head` is the file's first HEAD_BYTES bytes; `complete` says whether it is the whole file.
@@ -311,8 +316,7 @@ def sniff(head: bytes, upload: File, *, complete: bool, name: str) -> FileType |
 
 def _check_image(head: bytes, upload: File, file_type: FileType) -> None:
     """Refuse image/markup polyglots and anything Pillow cannot read as the image it claims."""
-    # GIF89a/*…*/=alert(1) runs as a script; a real GIF is never 10799 (0x2A2F) pixels wide.
-    if _MARKUP_IN_IMAGE.search(head) or (file_type is GIF and head[6:8] == b"/*"):
+    if _MARKUP_IN_IMAGE.search(head) or (file_type is GIF and _GIF_SCRIPT.match(head)):
         raise _Refused("active_content")
     unreadable = _Refused("unreadable", kind=KIND_NAME["image"])
     try:
@@ -436,7 +440,7 @@ def inspect_upload(
             raise _Refused("empty")
         if size > max_bytes:
             raise too_large(size)
-        file_type = sniff(head, upload, complete=size <= HEAD_BYTES, name=shown_name)
+        file_type = _sniff(head, upload, complete=size <= HEAD_BYTES, name=shown_name)
         if file_type is None or file_type.kind not in accepted:
             names = [str(label) for kind, label in KIND_NAMES.items() if kind in accepted]
             raise _Refused("not_allowed", kinds=", ".join(names))

@@ -4,7 +4,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 
 from accounts.models import User
 from communities.permissions import Access
-from forums.models import Forum, Post, Reaction, ReadState, Subscription, Thread
+from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
 
 PARTICIPANTS_SHOWN = 5
 
@@ -13,7 +13,8 @@ def forums_of(access: Access, *, include_archived: bool = False) -> QuerySet[For
     """The community's forums with their thread and post counts and latest activity."""
     if not access.can("community.view"):
         return Forum.objects.none()
-    forums = Forum.objects.filter(community=access.community)
+    # The community rides along: each row links to its forum, whose URL names the community.
+    forums = Forum.objects.filter(community=access.community).select_related("community")
     if not include_archived:
         forums = forums.filter(is_archived=False)
     latest = Thread.objects.filter(forum=OuterRef("pk")).order_by("-last_activity_at")
@@ -36,7 +37,9 @@ def threads_of(access: Access, *, forum: Forum | None = None) -> QuerySet[Thread
         ordering = ["-is_pinned", "-last_activity_at", "-id"]
     else:
         ordering = ["-last_activity_at", "-id"]
-    threads = threads.select_related("author", "last_poster", "forum")
+    # Each row links to its thread and (on the latest page) its forum: both URLs name the
+    # community, which would otherwise cost a query a row.
+    threads = threads.select_related("author", "last_poster", "forum__community", "community")
     if access.is_authenticated:
         threads = threads.annotate(
             last_read_number=Subquery(
@@ -78,7 +81,8 @@ def posts_of(access: Access, thread: Thread) -> QuerySet[Post]:
         Post.objects.filter(thread=thread)
         .select_related("author")
         .prefetch_related(
-            "attachments",
+            # An attachment's URL names its community: fetched along, not once per file.
+            Prefetch("attachments", queryset=Attachment.objects.select_related("community")),
             Prefetch("reactions", queryset=Reaction.objects.select_related("user")),
         )
         .annotate(revision_count=Count("revisions", distinct=True))
@@ -124,6 +128,10 @@ def mention_candidates(access: Access, prefix: str, *, limit: int = 8) -> QueryS
 
 HIGHLIGHT_START = "\u0002"
 HIGHLIGHT_STOP = "\u0003"
+# ts_headline parses its document as HTML and drops whatever looks like a tag ("x<y and b>c"
+# becomes "x c", "<script>" vanishes), although posts are markdown that shows such text as
+# written: "<" goes in as this private-use character and comes back before escaping.
+LESS_THAN_STAND_IN = "\ue000"
 SNIPPET_CHARS = 240
 
 
@@ -227,12 +235,14 @@ def with_snippets(posts: list[Post], query: str) -> list[Post]:
         return posts
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline
+        from django.db.models import Value
+        from django.db.models.functions import Replace
 
         headlines = dict(
             Post.objects.filter(pk__in=[post.pk for post in posts])
             .annotate(
                 headline=SearchHeadline(
-                    "body",
+                    Replace("body", Value("<"), Value(LESS_THAN_STAND_IN)),
                     search_query(query),
                     start_sel=HIGHLIGHT_START,
                     stop_sel=HIGHLIGHT_STOP,
@@ -244,7 +254,8 @@ def with_snippets(posts: list[Post], query: str) -> list[Post]:
             .values_list("pk", "headline")
         )
         for post in posts:
-            post.snippet = _escape_and_mark(headlines.get(post.pk, ""))
+            headline = headlines.get(post.pk, "").replace(LESS_THAN_STAND_IN, "<")
+            post.snippet = _escape_and_mark(headline)
         return posts
     words = [word.lower() for word in query.split()]
     for post in posts:

@@ -1,5 +1,7 @@
 """Forum pages: parse the request, check the Access, call one service or selector, render."""
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +30,9 @@ def _forum(access: Access, forum_slug: str) -> Forum:
 
 
 def _thread(access: Access, thread_id: int) -> Thread:
-    threads = Thread.objects.filter(community=access.community).select_related("forum", "author")
+    threads = Thread.objects.filter(community=access.community).select_related(
+        "forum", "author", "community"
+    )
     if access.is_authenticated:
         threads = threads.annotate(
             my_last_read=Subquery(
@@ -72,10 +76,18 @@ def _store_attachments(request: HttpRequest, access: Access, files) -> list[Atta
             content_type=info.content_type,
             sha256=info.sha256,
         )
-        attachment.file.save(storage_name("forums", info), upload, save=False)
+        # The field's upload_to adds the forums/<year>/<month>/ folder.
+        attachment.file.save(PurePosixPath(storage_name("forums", info)).name, upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def _discard(attachments: list[Attachment]) -> None:
+    """Remove the stored files of attachments whose message was refused after all."""
+    for item in attachments:
+        item.file.storage.delete(item.file.name)
+        item.delete()
 
 
 # --- Forums ---------------------------------------------------------------------------------
@@ -201,13 +213,17 @@ def forum_subscription(request: HttpRequest, access: Access, forum_slug: str) ->
 @login_required
 def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpResponse:
     """Start a thread: a title and the first message."""
-    access.require("forum.post")
     forum = _forum(access, forum_slug)
+    if access.community.is_archived and access.is_member:
+        messages.error(request, _("This community is archived: it is read-only."))
+        return redirect(forum)
+    access.require("forum.post")
     if not can_post_in(access, forum=forum):
         messages.error(request, _("This forum is archived: it no longer takes new threads."))
         return redirect(forum)
     form = ThreadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        attachments: list[Attachment] = []
         try:
             attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
             thread = services.start_thread(
@@ -220,6 +236,7 @@ def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
         except ValidationError as error:
             form.add_error("attachments", error)
         except services.ForumError as error:
+            _discard(attachments)
             messages.error(request, str(error))
             return redirect(forum)
         else:
@@ -316,8 +333,11 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
 @require_POST
 def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """Reply to a thread (htmx: the new post is appended without reloading)."""
-    access.require("forum.post")
     thread = _thread(access, thread_id)
+    if access.community.is_archived and access.is_member:
+        messages.error(request, _("This community is archived: it is read-only."))
+        return redirect(thread)
+    access.require("forum.post")
     if not can_post_in(access, thread=thread, forum=thread.forum):
         message = (
             _("This thread is locked: it no longer takes replies.")
@@ -329,6 +349,7 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
     form = PostForm(request.POST, request.FILES or None)
     post = None
     if form.is_valid():
+        attachments: list[Attachment] = []
         try:
             attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
             post = services.reply(
@@ -337,6 +358,7 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
         except ValidationError as error:
             form.add_error("attachments", error)
         except services.ForumError as error:
+            _discard(attachments)
             messages.error(request, str(error))
             return redirect(thread)
     context = {
@@ -358,12 +380,21 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
         )
     if post is None:
         messages.error(request, _("Your reply was not posted: please correct the errors below."))
+        # The last page of the thread, under the form with what they wrote, nothing lost.
+        page = _Page(
+            _page_of(max(thread.next_number - 1, 1)), thread.next_number - 1, POSTS_PER_PAGE
+        )
         context.update(
             forum=thread.forum,
-            posts=[],
-            page=_Page(1, 0, POSTS_PER_PAGE),
+            posts=list(
+                selectors.posts_of(access, thread).filter(
+                    number__gte=page.first, number__lte=page.last
+                )
+            ),
+            page=page,
+            last_read=getattr(thread, "my_last_read", None) or 0,
             levels=Subscription.Level.choices,
-            level=Subscription.Level.NORMAL,
+            level=getattr(thread, "my_level", None) or Subscription.Level.NORMAL,
         )
         return render(request, "forums/thread_detail.html", context, status=400)
     return redirect(f"{thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}")
@@ -378,6 +409,19 @@ def thread_subscription(request: HttpRequest, access: Access, thread_id: int) ->
     form = SubscriptionForm(request.POST)
     if form.is_valid():
         services.set_subscription(request.user, thread=thread, level=form.cleaned_data["level"])
+        if request.htmx:
+            return render(
+                request,
+                "forums/thread_detail.html#subscription-form",
+                {
+                    "access": access,
+                    "community": access.community,
+                    "thread": thread,
+                    "level": form.cleaned_data["level"],
+                    "levels": Subscription.Level.choices,
+                    "saved": True,
+                },
+            )
         messages.success(request, _("Your notification setting for this thread is saved."))
     return redirect(thread)
 

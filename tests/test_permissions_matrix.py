@@ -23,6 +23,8 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communities.models import Community, Invitation, JoinRequest, Membership, Notification
+from forums import services as forum_services
+from forums.models import Attachment, Forum, Post, Thread
 from tests.conftest import PRINCIPALS
 from tests.factories import (
     InvitationFactory,
@@ -143,6 +145,48 @@ MATRIX: dict[str, dict[str, dict]] = {
         "POST": only("organizer", then=REDIRECT),
     },
     "audit_log": {"GET": only(*FACILITATORS, "staff", then=OK)},
+    # Forums: anyone who sees the community reads them; members post and react; facilitators
+    # open, edit and order the forums.
+    "forum_list": {
+        "GET": everyone(OK),
+        # Not a login page: the form is only there for facilitators, so anyone else is refused.
+        "POST": expect(FORBIDDEN, **dict.fromkeys(FACILITATORS, REDIRECT)),
+    },
+    "forum": {"GET": everyone(OK)},
+    "forum_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "forum_move": {"GET": signed_in(NOT_ALLOWED), "POST": only(*FACILITATORS, then=REDIRECT)},
+    "thread_new": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "forum_subscription": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
+    "latest": {"GET": everyone(OK)},
+    "thread": {"GET": everyone(OK)},
+    "thread_reply": {"GET": signed_in(NOT_ALLOWED), "POST": only(*MEMBERS, then=REDIRECT)},
+    "thread_subscription": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
+    # The lasting address of a post sends everyone who may read it to its page of the thread.
+    "post": {"GET": everyone(REDIRECT)},
+    # Each member edits a post of their own here (someone else's: POST_EDIT_OF_ANOTHER).
+    "post_edit": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "post_revisions": {"GET": everyone(OK)},
+    "post_react": {"GET": signed_in(NOT_ALLOWED), "POST": only(*MEMBERS, then=REDIRECT)},
+    "mention_suggestions": {"GET": only(*MEMBERS, then=OK)},
+    "attachment": {"GET": everyone(OK)},
+    # Search: the site-wide page searches what each person may see; a community's, that one.
+    "search": {"GET": everyone(OK)},
+    "community_search": {"GET": everyone(OK)},
+}
+
+# Editing a post written by another member: only moderators may (cells for cast.public).
+POST_EDIT_OF_ANOTHER = {
+    "GET": only(*FACILITATORS, then=OK),
+    "POST": only(*FACILITATORS, then=REDIRECT),
 }
 
 # --- Routes that are not ours to put in the matrix -------------------------------------------
@@ -313,6 +357,106 @@ def _settings(cast, community, person) -> Call:
     return Call({"slug": community.slug}, data)
 
 
+def _forum(community, cast, slug: str = "lesson-studies") -> Forum:
+    return forum_services.create_forum(
+        community, actor=cast.organizer, name=f"Forum {slug}", slug=slug
+    )
+
+
+def _thread(community, cast, author=None) -> Thread:
+    return forum_services.start_thread(
+        _forum(community, cast),
+        author=author or cast.member,
+        title="How do you open a lesson?",
+        body="With a question the class cares about.",
+    )
+
+
+def _first_post(community, cast, author=None) -> Post:
+    return _thread(community, cast, author).posts.get(number=1)
+
+
+def _forum_args(forum: Forum) -> dict:
+    return {"slug": forum.community.slug, "forum_slug": forum.slug}
+
+
+def _new_forum(cast, community, person) -> Call:
+    return Call({"slug": community.slug}, {"name": "Lesson studies", "slug": "", "description": ""})
+
+
+def _a_forum(cast, community, person) -> Call:
+    return Call(_forum_args(_forum(community, cast)))
+
+
+def _forum_edit(cast, community, person) -> Call:
+    forum = _forum(community, cast)
+    return Call(_forum_args(forum), {"name": "Lesson study", "slug": forum.slug, "description": ""})
+
+
+def _forum_move(cast, community, person) -> Call:
+    _forum(community, cast, "first")
+    return Call(_forum_args(_forum(community, cast, "second")), {"to": "up"})
+
+
+def _thread_new(cast, community, person) -> Call:
+    data = {"title": "A question on feedback", "body": "What do you write in the margins?"}
+    return Call(_forum_args(_forum(community, cast)), data)
+
+
+def _forum_subscription(cast, community, person) -> Call:
+    return Call(_forum_args(_forum(community, cast)), {"level": "watching"})
+
+
+def _with_a_thread(cast, community, person) -> Call:
+    _thread(community, cast)
+    return Call({"slug": community.slug})
+
+
+def _a_thread(cast, community, person, data=None) -> Call:
+    thread = _thread(community, cast)
+    return Call({"slug": community.slug, "thread_id": thread.pk}, data or {})
+
+
+def _a_post(cast, community, person, data=None, author=None) -> Call:
+    post = _first_post(community, cast, author)
+    return Call({"slug": community.slug, "post_id": post.pk}, data or {})
+
+
+def _own_post_edit(cast, community, person) -> Call:
+    # Members edit a post of their own; the others (who write none here) one by a member.
+    author = person if person in (cast.member, cast.facilitator, cast.organizer) else None
+    return _a_post(cast, community, person, {"body": "With a question, and a pause."}, author)
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 3), "teal").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _attachment(cast, community, person) -> Call:
+    from django.core.files.base import ContentFile
+
+    post = _first_post(community, cast)
+    content = _png()
+    item = Attachment(
+        post=post,
+        community=community,
+        uploader=cast.member,
+        name="board.png",
+        size=len(content),
+        content_type="image/png",
+        sha256="0" * 64,
+    )
+    item.file.save("forums/board.png", ContentFile(content), save=False)
+    item.save()
+    return Call({"slug": community.slug, "attachment_id": item.pk})
+
+
 ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "healthz": _plain,
     "home": _plain,
@@ -339,6 +483,30 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "invitation": _link_invitation,
     "community_settings": _settings,
     "audit_log": _community,
+    "forum_list": _new_forum,
+    "forum": _a_forum,
+    "forum_edit": _forum_edit,
+    "forum_move": _forum_move,
+    "thread_new": _thread_new,
+    "forum_subscription": _forum_subscription,
+    "latest": _with_a_thread,
+    "thread": _a_thread,
+    "thread_reply": lambda cast, community, person: _a_thread(
+        cast, community, person, {"body": "Thanks, I will try it on Monday."}
+    ),
+    "thread_subscription": lambda cast, community, person: _a_thread(
+        cast, community, person, {"level": "muted"}
+    ),
+    "post": _a_post,
+    "post_edit": _own_post_edit,
+    "post_revisions": _a_post,
+    "post_react": lambda cast, community, person: _a_post(
+        cast, community, person, {"kind": "heart"}
+    ),
+    "mention_suggestions": _community,
+    "attachment": _attachment,
+    "search": _plain,
+    "community_search": _with_a_thread,
 }
 
 
@@ -414,6 +582,27 @@ def test_matrix(cast, client_for, name, method, principal, place, expected):
     assert outcome_of(response) == expected, (
         f"{method} {url} as {principal}: {response.status_code} {response.get('Location', '')}"
     )
+
+
+@pytest.mark.parametrize("place", ["public", "private"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_matrix_post_edit_of_someone_elses_post(cast, client_for, principal, method, place):
+    """A member may edit their own post (MATRIX) but not another's; moderators edit any post."""
+    community = getattr(cast, place)
+    author = MembershipFactory(community=community).user
+    post = _first_post(community, cast, author)
+    url = reverse("post_edit", args=[community.slug, post.pk])
+    client = client_for(principal)
+    body = "Rewritten by someone else."
+    response = client.get(url) if method == "GET" else client.post(url, {"body": body})
+    cells = POST_EDIT_OF_ANOTHER[method]
+    if place == "private":
+        cells = hidden_from_strangers(cells)
+    assert outcome_of(response) == cells[principal], f"{method} {url} as {principal}"
+    post.refresh_from_db()
+    edited = method == "POST" and principal in FACILITATORS
+    assert (post.body == body) is edited
 
 
 PRIVATE_EXEMPT = {
@@ -522,3 +711,21 @@ def test_matrix_successful_actions_change_the_rows(cast, client_for):
         {"decision": "approve"},
     )
     assert Membership.objects.filter(community=cast.private, user=newcomer).exists()
+
+
+def test_matrix_successful_forum_actions_change_the_rows(cast, client_for):
+    """A spot check that the forums' REDIRECT cells are real successes, not bounces."""
+    member, facilitator = client_for("member"), client_for("facilitator")
+    slug = cast.private.slug
+    facilitator.post(reverse("forum_list", args=[slug]), {"name": "Lesson studies", "slug": ""})
+    forum = Forum.objects.get(community=cast.private, slug="lesson-studies")
+    member.post(
+        reverse("thread_new", args=[slug, forum.slug]),
+        {"title": "A question on feedback", "body": "What do you write in the margins?"},
+    )
+    thread = Thread.objects.get(forum=forum, author=cast.member)
+    facilitator.post(reverse("thread_reply", args=[slug, thread.pk]), {"body": "Questions."})
+    reply = thread.posts.get(number=2)
+    assert reply.author == cast.facilitator
+    member.post(reverse("post_react", args=[slug, reply.pk]), {"kind": "heart"})
+    assert reply.reactions.filter(user=cast.member, kind="heart").exists()

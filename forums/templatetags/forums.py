@@ -1,8 +1,17 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from forums.models import Reaction
 
 register = template.Library()
+
+# What screen readers say for each reaction (the emoji alone reads badly).
+REACTION_LABELS = {
+    Reaction.Kind.THUMBS_UP: _("Thumbs up"),
+    Reaction.Kind.HEART: _("Heart"),
+    Reaction.Kind.IDEA: _("Idea"),
+    Reaction.Kind.CELEBRATE: _("Celebrate"),
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -19,6 +28,13 @@ def reaction_summary(context, post) -> list[dict]:
                 names.append(reaction.user.name)
                 mine = mine or reaction.user_id == reader
         summary.append(
-            {"kind": kind, "emoji": emoji, "count": len(names), "names": names, "mine": mine}
+            {
+                "kind": kind,
+                "emoji": emoji,
+                "label": REACTION_LABELS[kind],
+                "count": len(names),
+                "names": names,
+                "mine": mine,
+            }
         )
     return summary

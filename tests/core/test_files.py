@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import path
@@ -14,6 +16,15 @@ from core.files import file_response
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, each position recognisable
 SANDBOX = "sandbox; default-src 'none'"
+
+
+@pytest.fixture(autouse=True)
+def _no_database_on_close():
+    """Closing a response signals the end of a request, which would check the database
+    connection; as Django's test client does, keep that out of tests that use no database."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -209,6 +209,7 @@ def test_inspect_upload_accepts_text_cut_inside_a_character_at_the_sample_end():
         ("utf16.txt", "hello".encode("utf-16")),
         ("lone-frame-header.mp3", b"\xff\xfb\x90\x64" + b"\x01" * 600),
         ("binary.bin", bytes(range(1, 32)) * 4),
+        ("c1-controls.txt", "text\u0085\u0090more".encode()),
         ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200),
         ("photo.heic", _ftyp(b"heic", b"mif1", b"heic")),
         ("photo.avif", _ftyp(b"avif", b"avif", b"mif1", b"miaf")),
@@ -313,13 +314,31 @@ def test_inspect_upload_refuses_markup_whatever_its_name(name, content):
     assert name in error.messages[0]
 
 
-def test_inspect_upload_refuses_a_gif_javascript_polyglot():
-    # Valid JavaScript (GIF89a/*…*/=alert(1)) that also opens as a GIF header.
-    polyglot = b"GIF89a/*\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00*/=alert(1);//" + b";"
+def _gif_polyglot(screen: bytes) -> bytes:
+    """A GIF whose header bytes are also JavaScript, with the pixels Pillow needs to decode it."""
+    gif = bytearray(_image("GIF", size=(4, 4)))
+    gif[6:8] = screen
+    return bytes(gif) + b"*/=alert(1);"
+
+
+@pytest.mark.parametrize("screen", [b"/*", b"=1"])
+def test_inspect_upload_refuses_a_gif_javascript_polyglot(screen):
+    polyglot = _gif_polyglot(screen)
+    # Pillow alone would let it through: it decodes as a GIF.
+    with Image.open(io.BytesIO(polyglot)) as image:
+        image.load()
 
     error = _refusal("cat.gif", polyglot)
 
     assert error.code == "active_content"
+    assert error.messages[0] == (
+        "“cat.gif” holds web page, script or XML content, which is never accepted."
+    )
+
+
+def test_inspect_upload_accepts_a_gif_whose_width_merely_starts_with_an_equals_sign():
+    # 317 pixels wide: "=" then byte 0x01, which is not JavaScript.
+    assert _inspect("wide.gif", _image("GIF", size=(317, 2))).kind == "image"
 
 
 def test_inspect_upload_refuses_a_real_image_carrying_a_script():
