@@ -46,16 +46,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "display_name",
-            "organization",
-            "discipline",
-            "sector",
-            "bio",
-            "language",
-            "time_zone",
-            "digest_frequency",
-        ]
+        fields = list(services.PROFILE_FIELDS)
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

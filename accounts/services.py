@@ -8,6 +8,7 @@ from accounts.models import User
 
 PROFILE_FIELDS = (
     "display_name",
+    "handle",
     "organization",
     "discipline",
     "sector",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from communities.models import Community, Invitation, Membership, SlugRedirect
+from communities.services.communities import SETTINGS_FIELDS
 
 MAX_BULK_INVITATIONS = 500
 MAX_CSV_BYTES = 1024 * 1024
@@ -87,16 +88,7 @@ class MemberFilterForm(forms.Form):
 class CommunitySettingsForm(forms.ModelForm):
     class Meta:
         model = Community
-        fields = [
-            "name",
-            "slug",
-            "theme",
-            "description",
-            "visibility",
-            "join_policy",
-            "language",
-            "status",
-        ]
+        fields = list(SETTINGS_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
     def clean_slug(self):

@@ -242,6 +242,16 @@ def set_subscription(
     return subscription
 
 
+def _watchers(community: Community, *, exclude: set[int], **subscribed_to):
+    """Active members of the community watching the given thread or forum."""
+    return User.objects.filter(
+        **{f"forum_subscriptions__{key}": value for key, value in subscribed_to.items()},
+        forum_subscriptions__level=Subscription.Level.WATCHING,
+        memberships__community=community,
+        memberships__state=Membership.State.ACTIVE,
+    ).exclude(pk__in=exclude)
+
+
 def _notify_mentions(post: Post, author: User, *, already: set[int]) -> set[int]:
     """Tell each mentioned member (never the author, never someone who muted the thread)."""
     thread = post.thread
@@ -272,13 +282,7 @@ def _notify_mentions(post: Post, author: User, *, already: set[int]) -> set[int]
 def _notify_thread_watchers(post: Post, author: User, *, skip: set[int]) -> None:
     """Each watcher of the thread hears of the reply, collapsed into one notice while unread."""
     thread = post.thread
-    watchers = User.objects.filter(
-        forum_subscriptions__thread=thread,
-        forum_subscriptions__level=Subscription.Level.WATCHING,
-        memberships__community=thread.community,
-        memberships__state=Membership.State.ACTIVE,
-    ).exclude(pk__in={author.pk, *skip})
-    for watcher in watchers:
+    for watcher in _watchers(thread.community, exclude={author.pk, *skip}, thread=thread):
         community_services.notify_collapsed(
             watcher,
             "post.reply",
@@ -293,13 +297,7 @@ def _notify_thread_watchers(post: Post, author: User, *, skip: set[int]) -> None
 
 
 def _notify_forum_watchers(thread: Thread, author: User) -> None:
-    watchers = User.objects.filter(
-        forum_subscriptions__forum=thread.forum,
-        forum_subscriptions__level=Subscription.Level.WATCHING,
-        memberships__community=thread.community,
-        memberships__state=Membership.State.ACTIVE,
-    ).exclude(pk=author.pk)
-    for watcher in watchers:
+    for watcher in _watchers(thread.community, exclude={author.pk}, forum=thread.forum):
         community_services.notify(
             watcher,
             "thread.created",

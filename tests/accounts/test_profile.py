@@ -150,3 +150,26 @@ def test_profile_avatar_can_be_replaced_and_removed(
 
     assert not user.avatar
     assert not second.exists()
+
+
+def test_profile_mention_name_can_be_changed_and_stays_unique(user_client, user):
+    from tests.factories import UserFactory
+
+    other = UserFactory(handle="ada")
+
+    taken = user_client.post(reverse("profile"), {**PROFILE, "handle": "ada"})
+    free = user_client.post(reverse("profile"), {**PROFILE, "handle": "ada-planner"})
+
+    assert taken.status_code == 200
+    assert "already exists" in taken.content.decode()
+    assert free.status_code == 302
+    user.refresh_from_db()
+    other.refresh_from_db()
+    assert (user.handle, other.handle) == ("ada-planner", "ada")
+
+
+def test_profile_empty_mention_name_gets_one_made_from_the_display_name(user_client, user):
+    user_client.post(reverse("profile"), {**PROFILE, "handle": ""})
+
+    user.refresh_from_db()
+    assert user.handle == "dr-ada-planner"

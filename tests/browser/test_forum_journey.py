@@ -5,7 +5,6 @@ a reload; search finds the reply; a private community's posts stay hidden from a
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
@@ -18,31 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Timing the handshake problem across classes"
 TABLE = "| class | groups | minutes |\n|---|---|---|\n| 10A | 6 | 25 |\n| 10C | 5 | 40 |\n"
 CODE = "```python\ndef handshakes(n):\n    return n * (n - 1) // 2\n```"
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo")
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """Another person's browser: a fresh English context, with its console errors collected."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        tab.console_errors = errors
-        return tab
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def _log_in(page, live_server, email: str, name: str) -> None:
