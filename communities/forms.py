@@ -63,6 +63,35 @@ class SuspendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The member is told this reason."),
     )
+    days = forms.IntegerField(
+        label=_("For how many days"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("Leave empty to suspend until a facilitator lifts it."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        days = cleaned.get("days")
+        cleaned["until"] = timezone.now() + timedelta(days=days) if days else None
+        return cleaned
+
+
+class SilenceForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The member is told this reason and when they can post again."),
+    )
+    days = forms.IntegerField(label=_("For how many days"), min_value=1, max_value=365, initial=3)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("days"):
+            cleaned["until"] = timezone.now() + timedelta(days=cleaned["days"])
+        return cleaned
 
 
 class RoleForm(forms.Form):
@@ -260,6 +289,7 @@ class InvitationLinkForm(InviteRoleMixin, forms.Form):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("By (email)"), required=False, max_length=320)
+    member = forms.CharField(label=_("Concerning"), required=False, max_length=300)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -63,6 +63,23 @@ class Community(models.Model):
     # The secret of the "request to join" link of a private community: without it, outsiders
     # cannot tell the community exists.
     join_key = models.CharField(max_length=64, default=_new_token, editable=False)
+    # Moderation settings.
+    flag_threshold = models.PositiveSmallIntegerField(
+        _("flags that hide a post"),
+        default=3,
+        help_text=_(
+            "A post flagged by this many members is hidden until a facilitator reviews it."
+        ),
+    )
+    premoderated_posts = models.PositiveSmallIntegerField(
+        _("posts held for approval"),
+        default=0,
+        help_text=_(
+            "The first posts of each new member wait for a facilitator's approval (0: none)."
+        ),
+    )
+    post_rate_limit = models.PositiveSmallIntegerField(_("posts per member per minute"), default=6)
+    flag_rate_limit = models.PositiveSmallIntegerField(_("flags per member per minute"), default=10)
     # The setup wizard's answers (purpose, audience, rhythm), kept for the facilitator.
     orientation = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -127,6 +144,14 @@ class Membership(models.Model):
     suspended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Empty: the suspension lasts until a facilitator lifts it.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    # Silenced: may read, may not post, until this moment.
+    silenced_until = models.DateTimeField(_("silenced until"), null=True, blank=True)
+    silenced_reason = models.TextField(_("reason for silence"), blank=True, max_length=2000)
+    silenced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -142,6 +167,10 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == self.State.ACTIVE
+
+    @property
+    def is_silenced(self) -> bool:
+        return self.silenced_until is not None and self.silenced_until > timezone.now()
 
 
 class Invitation(models.Model):
@@ -263,6 +292,8 @@ class Activity(models.Model):
     summary = models.CharField(max_length=300)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set while what it is about is hidden by moderation: the feed leaves it out.
+    is_hidden = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("activity")
@@ -291,6 +322,9 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     # How many events this notification stands for (several replies collapse into one).
     count = models.PositiveIntegerField(default=1)
+    # What it is about ("forums.post:42"), so moderation can hide it with its subject.
+    target = models.CharField(max_length=80, blank=True, db_index=True)
+    is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -108,11 +108,17 @@ class Access:
         )
 
 
+# What a silenced member loses until the silence ends: they may read, not write.
+SILENCED_LOSES = frozenset({"forum.post", "document.upload"})
+
+
 def _capabilities(user, community: Community, membership: Membership | None) -> frozenset:
     if membership is not None and membership.is_active:
         capabilities = ROLE_CAPABILITIES[membership.role]
         if community.is_archived:
             capabilities = capabilities & READ_ONLY
+        if membership.is_silenced:
+            capabilities = capabilities - SILENCED_LOSES
         return capabilities
     if getattr(user, "is_staff", False) and user.is_active:
         return STAFF
@@ -286,6 +292,44 @@ def can_edit_post(access: Access, post) -> bool:
     if post.author_id is None:
         return False
     return post.author_id == getattr(access.user, "pk", None)
+
+
+def can_see_post(access: Access, post) -> bool:
+    """Hidden and pending posts show to moderators and to their author only."""
+    if not access.can("community.view"):
+        return False
+    if post.hidden_at is None and not post.is_pending:
+        return True
+    if access.can("forum.moderate"):
+        return True
+    return post.author_id is not None and post.author_id == getattr(access.user, "pk", None)
+
+
+def can_see_thread(access: Access, thread) -> bool:
+    """A hidden thread shows to moderators and to its author only."""
+    if not access.can("community.view"):
+        return False
+    if thread.hidden_at is None:
+        return True
+    if access.can("forum.moderate"):
+        return True
+    return thread.author_id is not None and thread.author_id == getattr(access.user, "pk", None)
+
+
+def can_flag(access: Access, post) -> bool:
+    """Members flag others' visible posts, once each (the service refuses a second flag)."""
+    if not access.can("forum.flag"):
+        return False
+    if post.author_id == getattr(access.user, "pk", None):
+        return False
+    if post.hidden_at is not None:
+        return False
+    return True
+
+
+def can_silence(access: Access, target: Membership) -> bool:
+    """Silencing follows the rules of suspending."""
+    return can_suspend(access, target)
 
 
 def can_see_community(user, community: Community) -> bool:

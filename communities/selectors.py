@@ -75,7 +75,9 @@ def activity_feed(access: Access) -> QuerySet[Activity]:
     """What happened in the community, newest first (empty for those who may not see it)."""
     if not access.can("community.view"):
         return Activity.objects.none()
-    return Activity.objects.filter(community=access.community).select_related("actor")
+    return Activity.objects.filter(community=access.community, is_hidden=False).select_related(
+        "actor"
+    )
 
 
 def members_visible_to(
@@ -194,7 +196,13 @@ def invitations_of(access: Access) -> QuerySet[Invitation]:
 
 
 def audit_events(
-    access: Access, *, action: str = "", actor: str = "", since=None, until=None
+    access: Access,
+    *,
+    action: str = "",
+    actor: str = "",
+    member: str = "",
+    since=None,
+    until=None,
 ) -> QuerySet[AuditEvent]:
     if not access.can("audit.view"):
         return AuditEvent.objects.none()
@@ -203,6 +211,8 @@ def audit_events(
         events = events.filter(action__startswith=action)
     if actor:
         events = events.filter(actor_label__icontains=actor)
+    if member:
+        events = events.filter(target_label__icontains=member)
     if since:
         events = events.filter(created_at__date__gte=since)
     if until:
@@ -222,10 +232,15 @@ def audit_actions(access: Access) -> list[str]:
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("community", "actor")
+    """A person's notifications, except those about what moderation has hidden."""
+    return Notification.objects.filter(recipient=user, is_hidden=False).select_related(
+        "community", "actor"
+    )
 
 
 def unread_notification_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(
+        recipient=user, read_at__isnull=True, is_hidden=False
+    ).count()

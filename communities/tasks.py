@@ -43,3 +43,11 @@ def send_invitation_emails(invitation_ids: list[int], base_url: str, requested_a
         )
         sent += 1
     return sent
+
+
+@shared_task
+def lift_expired_sanctions() -> dict:
+    """Periodic (beat): end suspensions and silences whose time is up."""
+    from communities import services
+
+    return services.lift_expired_sanctions()

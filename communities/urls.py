@@ -36,6 +36,16 @@ urlpatterns = [
         membership.reinstate,
         name="member_reinstate",
     ),
+    path(
+        "c/<slug:slug>/members/<int:membership_id>/silence/",
+        membership.silence,
+        name="member_silence",
+    ),
+    path(
+        "c/<slug:slug>/members/<int:membership_id>/unsilence/",
+        membership.unsilence,
+        name="member_unsilence",
+    ),
     path("c/<slug:slug>/requests/", requests.join_requests, name="join_requests"),
     path("c/<slug:slug>/requests/<int:request_id>/", requests.decide, name="join_request_decide"),
     path("c/<slug:slug>/invitations/", invitations.invitations, name="invitations"),

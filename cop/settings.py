@@ -182,6 +182,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat copies these entries into its database schedule when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "lift-expired-sanctions": {
+        "task": "communities.tasks.lift_expired_sanctions",
+        "schedule": 300.0,
+    },
+}
 
 # --- Files ------------------------------------------------------------------------------------
 MEDIA_ROOT = DATA_DIR / "media"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from forums.models import Forum, Subscription
+from forums.models import Flag, Forum, Subscription
 
 RESERVED_FORUM_SLUGS = {"new", "latest"}
 MAX_ATTACHMENTS = 10
@@ -112,3 +112,45 @@ class EditPostForm(forms.Form):
 
 class SubscriptionForm(forms.Form):
     level = forms.ChoiceField(label=_("Notifications"), choices=Subscription.Level.choices)
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why should the facilitators look at this post?"),
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the reason is “Something else”."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Flag.Reason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", _("Say in a few words what is wrong."))
+        return cleaned
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The author is told this reason."),
+    )
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(label=_("New title"), max_length=200)
+
+
+class MoveForm(forms.Form):
+    forum = forms.ModelChoiceField(label=_("Move to"), queryset=Forum.objects.none())
+
+    def __init__(self, *args, forums, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums

@@ -64,6 +64,12 @@ class Thread(models.Model):
     next_number = models.PositiveIntegerField(default=1)
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
+    # Moderation hides, never deletes: who, when and why are kept.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("thread")
@@ -84,6 +90,10 @@ class Thread(models.Model):
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
 
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
 
 class Post(models.Model):
     """One message of a thread: markdown as written, and its sanitized HTML."""
@@ -98,6 +108,14 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Moderation hides, never deletes: who, when and why are kept.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True, max_length=2000)
+    # Pre-moderation: a new member's post waits for a facilitator before others see it.
+    is_pending = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("post")
@@ -113,6 +131,15 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("post", args=[self.thread.community.slug, self.pk])
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        """Shown to every reader (not hidden, not waiting for approval)."""
+        return self.hidden_at is None and not self.is_pending
 
 
 class PostRevision(models.Model):
@@ -246,3 +273,40 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.thread} to #{self.last_read_number}"
+
+
+class Flag(models.Model):
+    """A member telling the facilitators a post needs their attention."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        INAPPROPRIATE = "inappropriate", _("Inappropriate or hurtful")
+        OTHER = "other", _("Something else")
+
+    class Resolution(models.TextChoices):
+        AGREED = "agreed", _("Agreed: hidden")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_flags"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    text = models.CharField(_("details"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_flag_per_member_and_post")
+        ]
+        indexes = [models.Index(fields=["resolved_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} flagged {self.post} ({self.reason})"

@@ -1,6 +1,7 @@
 """Reads of the forums, always through the reader's Access."""
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from communities.permissions import Access
@@ -17,11 +18,15 @@ def forums_of(access: Access, *, include_archived: bool = False) -> QuerySet[For
     forums = Forum.objects.filter(community=access.community).select_related("community")
     if not include_archived:
         forums = forums.filter(is_archived=False)
-    latest = Thread.objects.filter(forum=OuterRef("pk")).order_by("-last_activity_at")
+    shown = Q(threads__hidden_at__isnull=True, threads__post_count__gt=0)
+    latest = Thread.objects.filter(
+        forum=OuterRef("pk"), hidden_at__isnull=True, post_count__gt=0
+    ).order_by("-last_activity_at")
     return forums.annotate(
-        thread_count=Count("threads", distinct=True),
-        post_total=Count("threads__posts", distinct=True),
-        last_activity_at=Max("threads__last_activity_at"),
+        # Only what every reader may see is counted: hidden and held posts never show here.
+        thread_count=Count("threads", filter=shown, distinct=True),
+        post_total=Coalesce(Sum("threads__post_count", filter=shown), 0),
+        last_activity_at=Max("threads__last_activity_at", filter=shown),
         latest_thread_id=Subquery(latest.values("pk")[:1]),
         latest_thread_title=Subquery(latest.values("title")[:1]),
     ).order_by("position", "name")
@@ -39,6 +44,13 @@ def threads_of(access: Access, *, forum: Forum | None = None) -> QuerySet[Thread
         ordering = ["-last_activity_at", "-id"]
     # Each row links to its thread and (on the latest page) its forum: both URLs name the
     # community, which would otherwise cost a query a row.
+    if not access.can("forum.moderate"):
+        # Hidden threads, and threads with nothing visible yet (held for approval), show to
+        # their author only.
+        shown = Q(hidden_at__isnull=True, post_count__gt=0)
+        if access.is_authenticated:
+            shown |= Q(author=access.user)
+        threads = threads.filter(shown)
     threads = threads.select_related("author", "last_poster", "forum__community", "community")
     if access.is_authenticated:
         threads = threads.annotate(
@@ -56,7 +68,7 @@ def with_participants(threads: list[Thread]) -> list[Thread]:
     if not threads:
         return threads
     pairs = (
-        Post.objects.filter(thread__in=threads)
+        Post.objects.filter(thread__in=threads, hidden_at__isnull=True, is_pending=False)
         .values_list("thread_id", "author_id")
         .distinct()
         .order_by("thread_id", "author_id")
@@ -77,9 +89,15 @@ def posts_of(access: Access, thread: Thread) -> QuerySet[Post]:
     """A thread's posts in order, with authors, attachments and reactions in a few queries."""
     if not access.can("community.view"):
         return Post.objects.none()
+    posts = Post.objects.filter(thread=thread)
+    if not access.can("forum.moderate"):
+        # Held posts show to their author only; hidden ones show as a placeholder.
+        held_for_others = Q(is_pending=True)
+        if access.is_authenticated:
+            held_for_others &= ~Q(author=access.user)
+        posts = posts.exclude(held_for_others)
     return (
-        Post.objects.filter(thread=thread)
-        .select_related("author")
+        posts.select_related("author", "hidden_by")
         .prefetch_related(
             # An attachment's URL names its community: fetched along, not once per file.
             Prefetch("attachments", queryset=Attachment.objects.select_related("community")),
@@ -189,8 +207,13 @@ def search_posts(
     visible = communities_visible_to(user)
     if communities is not None:
         visible = visible.filter(pk__in=[community.pk for community in communities])
+    # Hidden and held posts, and posts of hidden threads, are never found by anyone.
     posts = Post.objects.filter(
-        thread__community__in=visible.values("pk"), thread__forum__is_archived=False
+        thread__community__in=visible.values("pk"),
+        thread__forum__is_archived=False,
+        thread__hidden_at__isnull=True,
+        hidden_at__isnull=True,
+        is_pending=False,
     ).select_related("thread__community", "thread__forum", "author")
     if forum_id:
         posts = posts.filter(thread__forum_id=forum_id)
@@ -261,3 +284,36 @@ def with_snippets(posts: list[Post], query: str) -> list[Post]:
     for post in posts:
         post.snippet = _escape_and_mark(_substring_snippet(post.body, words))
     return posts
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+def flagged_posts(access: Access) -> QuerySet[Post]:
+    """Posts with open flags, newest flag first, with their flags and flaggers (moderators)."""
+    from forums.models import Flag
+
+    if not access.can("forum.moderate"):
+        return Post.objects.none()
+    open_flags = Flag.objects.filter(resolved_at__isnull=True).select_related("user")
+    return (
+        Post.objects.filter(thread__community=access.community, flags__resolved_at__isnull=True)
+        .annotate(
+            open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)),
+            latest_flag_at=Max("flags__created_at", filter=Q(flags__resolved_at__isnull=True)),
+        )
+        .select_related("thread__community", "thread__forum", "author", "hidden_by")
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
+        .order_by("-latest_flag_at", "-id")
+    )
+
+
+def pending_posts(access: Access) -> QuerySet[Post]:
+    """Posts held for approval, oldest first (moderators)."""
+    if not access.can("forum.moderate"):
+        return Post.objects.none()
+    return (
+        Post.objects.filter(thread__community=access.community, is_pending=True)
+        .select_related("thread__community", "thread__forum", "author")
+        .order_by("created_at", "id")
+    )

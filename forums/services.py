@@ -152,38 +152,69 @@ def start_thread(forum: Forum, *, author: User, title: str, body: str, attachmen
     post = _add_post(thread, author=author, body=body, attachments=attachments, now=now)
     set_subscription(author, thread=thread, level=Subscription.Level.WATCHING)
     mark_read(author, thread, post.number)
-    community_services.record_activity(
-        forum.community, author, "thread.created", thread, summary=thread.title
-    )
-    _notify_forum_watchers(thread, author)
-    _notify_mentions(post, author, already=set())
+    if not post.is_pending:
+        announce_post(post)
     return thread
 
 
 @transaction.atomic
 def reply(thread: Thread, *, author: User, body: str, attachments=()) -> Post:
-    """Add a post to a thread; the author watches it, watchers and mentioned people are told."""
+    """Add a post to a thread; the author watches it, watchers and mentioned people are told
+    (once a facilitator approves it, when the author's first posts are held)."""
     thread = (
         Thread.objects.select_for_update().select_related("forum", "community").get(pk=thread.pk)
     )
     if thread.forum.is_archived or thread.community.is_archived:
         raise ForumError(_("This forum is archived: it no longer takes replies."))
     post = _add_post(thread, author=author, body=body, attachments=attachments)
-    Thread.objects.filter(pk=thread.pk).update(last_activity_at=post.created_at, last_poster=author)
+    if not post.is_pending:
+        Thread.objects.filter(pk=thread.pk).update(
+            last_activity_at=post.created_at, last_poster=author
+        )
     if not Subscription.objects.filter(user=author, thread=thread).exists():
         set_subscription(author, thread=thread, level=Subscription.Level.WATCHING)
+    mark_read(author, thread, post.number)
+    if not post.is_pending:
+        announce_post(post)
+    return post
+
+
+def announce_post(post: Post) -> None:
+    """What a visible post sets off: the activity feed, mentions, watchers' notices."""
+    thread = post.thread
+    author = post.author
+    if post.number == 1:
+        community_services.record_activity(
+            thread.community, author, "thread.created", thread, summary=thread.title
+        )
+        _notify_forum_watchers(thread, author)
+        _notify_mentions(post, author, already=set())
+        return
     community_services.record_activity(
         thread.community, author, "post.created", post, summary=thread.title
     )
     mentioned = _notify_mentions(post, author, already=set())
     _notify_thread_watchers(post, author, skip=mentioned)
-    mark_read(author, thread, post.number)
-    return post
+
+
+def _needs_approval(community: Community, author: User) -> bool:
+    """Pre-moderation: the first N posts of a member wait, unless they moderate."""
+    held = community.premoderated_posts
+    if not held:
+        return False
+    membership = Membership.objects.filter(community=community, user=author).first()
+    if membership is None or membership.role != Membership.Role.MEMBER:
+        return False
+    published = Post.objects.filter(
+        author=author, thread__community=community, is_pending=False
+    ).count()
+    return published < held
 
 
 def _add_post(thread: Thread, *, author: User, body: str, attachments, now=None) -> Post:
     html, _mentioned = _render(thread.community, body)
     number = thread.next_number
+    pending = _needs_approval(thread.community, author)
     post = Post.objects.create(
         thread=thread,
         number=number,
@@ -191,15 +222,21 @@ def _add_post(thread: Thread, *, author: User, body: str, attachments, now=None)
         body=body,
         body_html=html,
         created_at=now or timezone.now(),
+        is_pending=pending,
     )
     Thread.objects.filter(pk=thread.pk).update(
-        next_number=F("next_number") + 1, post_count=F("post_count") + 1
+        next_number=F("next_number") + 1,
+        post_count=F("post_count") + (0 if pending else 1),
     )
     thread.next_number = number + 1
-    thread.post_count += 1
+    thread.post_count += 0 if pending else 1
     post.thread = thread
     _attach(post, attachments)
     _index_for_search(post, thread.title)
+    if pending:
+        from forums.moderation import PENDING, notify_queue
+
+        notify_queue(post, PENDING)
     return post
 
 
@@ -272,6 +309,7 @@ def _notify_mentions(post: Post, author: User, *, already: set[int]) -> set[int]
             url=post.get_absolute_url(),
             community=thread.community,
             actor=author,
+            target=community_services.target_key(post),
             person=author.name,
             thread=thread.title,
         )
@@ -291,6 +329,7 @@ def _notify_thread_watchers(post: Post, author: User, *, skip: set[int]) -> None
             url=thread.get_absolute_url() + "?unread=1",
             community=thread.community,
             actor=author,
+            target=community_services.target_key(thread),
             person=author.name,
             thread=thread.title,
         )
@@ -305,6 +344,7 @@ def _notify_forum_watchers(thread: Thread, author: User) -> None:
             url=thread.get_absolute_url(),
             community=thread.community,
             actor=author,
+            target=community_services.target_key(thread),
             person=author.name,
             thread=thread.title,
             forum=thread.forum.name,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forums import views
+from forums import moderation_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/forums/", views.forum_list, name="forum_list"),
@@ -25,6 +25,28 @@ urlpatterns = [
     path("c/<slug:slug>/p/<int:post_id>/edit/", views.post_edit, name="post_edit"),
     path("c/<slug:slug>/p/<int:post_id>/revisions/", views.post_revisions, name="post_revisions"),
     path("c/<slug:slug>/p/<int:post_id>/react/", views.post_react, name="post_react"),
+    path("c/<slug:slug>/p/<int:post_id>/flag/", moderation_views.flag, name="post_flag"),
+    path("c/<slug:slug>/p/<int:post_id>/hide/", moderation_views.hide_post, name="post_hide"),
+    path(
+        "c/<slug:slug>/p/<int:post_id>/restore/",
+        moderation_views.restore_post,
+        name="post_restore",
+    ),
+    path(
+        "c/<slug:slug>/p/<int:post_id>/dismiss/",
+        moderation_views.dismiss_flags,
+        name="post_dismiss_flags",
+    ),
+    path(
+        "c/<slug:slug>/p/<int:post_id>/approve/",
+        moderation_views.approve_post,
+        name="post_approve",
+    ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/tools/",
+        moderation_views.thread_tools,
+        name="thread_tools",
+    ),
     path("c/<slug:slug>/mentions/", views.mention_suggestions, name="mention_suggestions"),
     path(
         "c/<slug:slug>/attachments/<int:attachment_id>/",

@@ -12,9 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities.permissions import Access, can_edit_post, can_post_in
+from communities.permissions import (
+    Access,
+    can_edit_post,
+    can_post_in,
+    can_see_post,
+    can_see_thread,
+)
 from communities.views._common import community_view, paginate
 from core.files import file_response
+from core.ratelimit import allow
 from core.uploads import inspect_upload, storage_name
 from forums import selectors, services
 from forums.forms import EditPostForm, ForumForm, PostForm, SubscriptionForm, ThreadForm
@@ -46,15 +53,26 @@ def _thread(access: Access, thread_id: int) -> Thread:
                 )[:1]
             ),
         )
-    return get_object_or_404(threads, pk=thread_id)
+    thread = get_object_or_404(threads, pk=thread_id)
+    if not can_see_thread(access, thread):
+        raise Http404
+    return thread
 
 
-def _post(access: Access, post_id: int) -> Post:
-    return get_object_or_404(
+def _post(access: Access, post_id: int, *, content: bool = False) -> Post:
+    """A post the reader may reach; with `content`, one whose text they may read."""
+    post = get_object_or_404(
         Post.objects.select_related("thread__forum", "thread__community", "author"),
         pk=post_id,
         thread__community=access.community,
     )
+    if not can_see_thread(access, post.thread):
+        raise Http404
+    if post.is_pending and not can_see_post(access, post):
+        raise Http404
+    if content and not can_see_post(access, post):
+        raise Http404
+    return post
 
 
 def _store_attachments(request: HttpRequest, access: Access, files) -> list[Attachment]:
@@ -88,6 +106,13 @@ def _discard(attachments: list[Attachment]) -> None:
     for item in attachments:
         item.file.storage.delete(item.file.name)
         item.delete()
+
+
+def _rate_limited(access: Access) -> str:
+    return _(
+        "You have posted %(limit)s messages in the last minute: please wait a moment, "
+        "your text is kept below."
+    ) % {"limit": access.community.post_rate_limit}
 
 
 # --- Forums ---------------------------------------------------------------------------------
@@ -222,6 +247,12 @@ def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
         messages.error(request, _("This forum is archived: it no longer takes new threads."))
         return redirect(forum)
     form = ThreadForm(request.POST or None, request.FILES or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not allow(f"post:{request.user.pk}", limit=access.community.post_rate_limit)
+    ):
+        form.add_error(None, _rate_limited(access))
     if request.method == "POST" and form.is_valid():
         attachments: list[Attachment] = []
         try:
@@ -348,6 +379,10 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
         return redirect(thread)
     form = PostForm(request.POST, request.FILES or None)
     post = None
+    if form.is_valid() and not allow(
+        f"post:{request.user.pk}", limit=access.community.post_rate_limit
+    ):
+        form.add_error(None, _rate_limited(access))
     if form.is_valid():
         attachments: list[Attachment] = []
         try:
@@ -480,7 +515,7 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
 def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """What a post said before each edit."""
     access.require("community.view")
-    post = _post(access, post_id)
+    post = _post(access, post_id, content=True)
     revisions = post.revisions.select_related("editor")
     return render(
         request,
@@ -495,7 +530,7 @@ def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpRe
 def post_react(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """Add or take back one of the fixed reactions."""
     access.require("forum.react")
-    post = _post(access, post_id)
+    post = _post(access, post_id, content=True)
     kind = request.POST.get("kind", "")
     if kind not in Reaction.Kind.values:
         raise Http404
@@ -530,8 +565,13 @@ def attachment(request: HttpRequest, access: Access, attachment_id: int) -> Http
     """A post's attached file, for those who may read the community."""
     access.require("community.view")
     item = get_object_or_404(
-        Attachment, pk=attachment_id, community=access.community, post__isnull=False
+        Attachment.objects.select_related("post__thread"),
+        pk=attachment_id,
+        community=access.community,
+        post__isnull=False,
     )
+    if not can_see_thread(access, item.post.thread) or not can_see_post(access, item.post):
+        raise Http404
     return file_response(
         request,
         item.file,

@@ -353,6 +353,10 @@ def _settings(cast, community, person) -> Call:
         "join_policy": community.join_policy,
         "language": community.language,
         "status": community.status,
+        "flag_threshold": community.flag_threshold,
+        "premoderated_posts": community.premoderated_posts,
+        "post_rate_limit": community.post_rate_limit,
+        "flag_rate_limit": community.flag_rate_limit,
     }
     return Call({"slug": community.slug}, data)
 

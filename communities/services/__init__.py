@@ -14,15 +14,25 @@ from communities.services.join_requests import (
     request_to_join,
     withdraw_join_request,
 )
-from communities.services.logs import audit, notify, notify_collapsed, record_activity
+from communities.services.logs import (
+    audit,
+    notify,
+    notify_collapsed,
+    record_activity,
+    set_target_hidden,
+    target_key,
+)
 from communities.services.membership import (
     MembershipError,
     add_member,
     change_role,
     join_community,
     leave_community,
+    lift_expired_sanctions,
     reinstate_member,
+    silence_member,
     suspend_member,
+    unsilence_member,
 )
 from communities.services.notifications import (
     mark_all_notifications_read,
@@ -47,7 +57,12 @@ __all__ = [
     "notify",
     "notify_collapsed",
     "record_activity",
+    "set_target_hidden",
+    "target_key",
+    "lift_expired_sanctions",
     "reinstate_member",
+    "silence_member",
+    "unsilence_member",
     "request_to_join",
     "resend_invitation",
     "revoke_invitation",

@@ -16,6 +16,10 @@ SETTINGS_FIELDS = (
     "join_policy",
     "language",
     "status",
+    "flag_threshold",
+    "premoderated_posts",
+    "post_rate_limit",
+    "flag_rate_limit",
 )
 
 

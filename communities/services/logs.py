@@ -41,6 +41,7 @@ def notify(
     url: str = "",
     community: Community | None = None,
     actor: User | None = None,
+    target: str = "",
     **params,
 ) -> Notification:
     """Tell one person something, in their own language.
@@ -56,6 +57,7 @@ def notify(
         verb=verb,
         summary=summary[:300],
         url=url[:500],
+        target=target,
     )
 
 
@@ -68,6 +70,7 @@ def notify_collapsed(
     url: str,
     community: Community | None = None,
     actor: User | None = None,
+    target: str = "",
     **params,
 ) -> Notification:
     """Like notify, but while the person has an unread notification of this verb and url, that
@@ -82,7 +85,14 @@ def notify_collapsed(
     )
     if unread is None:
         notification = notify(
-            recipient, verb, one, url=url, community=community, actor=actor, **params
+            recipient,
+            verb,
+            one,
+            url=url,
+            community=community,
+            actor=actor,
+            target=target,
+            **params,
         )
         notification.count = 1
         return notification
@@ -94,6 +104,24 @@ def notify_collapsed(
     unread.created_at = timezone.now()
     unread.save(update_fields=["count", "summary", "actor", "created_at"])
     return unread
+
+
+def target_key(target: models.Model) -> str:
+    """How activities and notifications name what they are about: "forums.post:42"."""
+    return f"{target._meta.label_lower}:{target.pk}"
+
+
+def set_target_hidden(target: models.Model, *, hidden: bool, also: str = "") -> None:
+    """Hide (or show again) the activities and notifications about something moderation hid,
+    so that it leaks through neither the feed nor anyone's notifications.
+
+    `also` names another target key whose notifications follow (a thread's reply notices).
+    """
+    Activity.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=target.pk
+    ).update(is_hidden=hidden)
+    keys = [target_key(target), *([also] if also else [])]
+    Notification.objects.filter(target__in=keys).update(is_hidden=hidden)
 
 
 def audit(

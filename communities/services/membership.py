@@ -1,7 +1,9 @@
 """Joining, leaving, roles and suspensions."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -11,6 +13,13 @@ from communities.services.logs import audit, notify, record_activity
 
 ROLE_CHANGED = _("Your role in %(community_name)s is now: %(role)s.")
 SUSPENDED = _("Your membership of %(community_name)s is suspended: %(reason)s")
+SUSPENDED_UNTIL = _(
+    "Your membership of %(community_name)s is suspended until %(until)s: %(reason)s"
+)
+SILENCED = _(
+    "You cannot post in %(community_name)s until %(until)s (you can still read): %(reason)s"
+)
+UNSILENCED = _("You can post in %(community_name)s again.")
 REINSTATED = _("Your membership of %(community_name)s is active again.")
 
 
@@ -112,22 +121,45 @@ def change_role(membership: Membership, *, actor: User, role: str, ip: str | Non
 
 @transaction.atomic
 def suspend_member(
-    membership: Membership, *, actor: User, reason: str, ip: str | None = None
+    membership: Membership,
+    *,
+    actor: User,
+    reason: str,
+    until: datetime | None = None,
+    ip: str | None = None,
 ) -> bool:
-    """Suspend a member with a reason; False when already suspended."""
+    """Suspend a member with a reason, until a moment or until lifted; False when already
+    suspended."""
     if not membership.is_active:
         return False
     membership.state = Membership.State.SUSPENDED
     membership.suspended_at = timezone.now()
     membership.suspended_by = actor
     membership.suspended_reason = reason
-    membership.save(update_fields=["state", "suspended_at", "suspended_by", "suspended_reason"])
+    membership.suspended_until = until
+    membership.save(
+        update_fields=[
+            "state",
+            "suspended_at",
+            "suspended_by",
+            "suspended_reason",
+            "suspended_until",
+        ]
+    )
     community = membership.community
-    audit(actor, community, "member.suspend", membership.user, details={"reason": reason}, ip=ip)
+    audit(
+        actor,
+        community,
+        "member.suspend",
+        membership.user,
+        details={"reason": reason} | ({"until": until.isoformat()} if until else {}),
+        ip=ip,
+    )
     notify(
         membership.user,
         "member.suspended",
-        SUSPENDED,
+        SUSPENDED_UNTIL if until else SUSPENDED,
+        until=_when(membership.user, until),
         url=community.get_absolute_url(),
         community=community,
         actor=actor,
@@ -138,15 +170,24 @@ def suspend_member(
 
 
 @transaction.atomic
-def reinstate_member(membership: Membership, *, actor: User, ip: str | None = None) -> bool:
-    """Lift a suspension; False when the member was not suspended."""
+def reinstate_member(membership: Membership, *, actor: User | None, ip: str | None = None) -> bool:
+    """Lift a suspension (actor None: it ended on time); False when not suspended."""
     if membership.is_active:
         return False
     membership.state = Membership.State.ACTIVE
     membership.suspended_at = None
     membership.suspended_by = None
     membership.suspended_reason = ""
-    membership.save(update_fields=["state", "suspended_at", "suspended_by", "suspended_reason"])
+    membership.suspended_until = None
+    membership.save(
+        update_fields=[
+            "state",
+            "suspended_at",
+            "suspended_by",
+            "suspended_reason",
+            "suspended_until",
+        ]
+    )
     community = membership.community
     audit(actor, community, "member.reinstate", membership.user, ip=ip)
     notify(
@@ -159,3 +200,98 @@ def reinstate_member(membership: Membership, *, actor: User, ip: str | None = No
         community_name=community.name,
     )
     return True
+
+
+def _when(person: User, moment: datetime | None) -> str:
+    """A moment as the person reads dates: their language and time zone."""
+    if moment is None:
+        return ""
+    import zoneinfo
+
+    from django.utils import translation
+
+    try:
+        zone = zoneinfo.ZoneInfo(person.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    with translation.override(person.language or None):
+        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+
+@transaction.atomic
+def silence_member(
+    membership: Membership,
+    *,
+    actor: User,
+    reason: str,
+    until: datetime,
+    ip: str | None = None,
+) -> bool:
+    """Let a member read but not post until a moment; False when already silenced as long."""
+    if membership.silenced_until is not None and membership.silenced_until >= until:
+        return False
+    membership.silenced_until = until
+    membership.silenced_reason = reason
+    membership.silenced_by = actor
+    membership.save(update_fields=["silenced_until", "silenced_reason", "silenced_by"])
+    community = membership.community
+    audit(
+        actor,
+        community,
+        "member.silence",
+        membership.user,
+        details={"reason": reason, "until": until.isoformat()},
+        ip=ip,
+    )
+    notify(
+        membership.user,
+        "member.silenced",
+        SILENCED,
+        url=community.get_absolute_url(),
+        community=community,
+        actor=actor,
+        community_name=community.name,
+        reason=reason,
+        until=_when(membership.user, until),
+    )
+    return True
+
+
+@transaction.atomic
+def unsilence_member(membership: Membership, *, actor: User | None, ip: str | None = None) -> bool:
+    """End a silence (actor None: it ended on time); False when the member was not silenced."""
+    if membership.silenced_until is None:
+        return False
+    membership.silenced_until = None
+    membership.silenced_reason = ""
+    membership.silenced_by = None
+    membership.save(update_fields=["silenced_until", "silenced_reason", "silenced_by"])
+    community = membership.community
+    audit(actor, community, "member.unsilence", membership.user, ip=ip)
+    notify(
+        membership.user,
+        "member.unsilenced",
+        UNSILENCED,
+        url=community.get_absolute_url(),
+        community=community,
+        actor=actor,
+        community_name=community.name,
+    )
+    return True
+
+
+def lift_expired_sanctions(*, now: datetime | None = None) -> dict[str, int]:
+    """End the suspensions and silences whose time is up; safe to run at any moment."""
+    now = now or timezone.now()
+    suspended = Membership.objects.filter(
+        state=Membership.State.SUSPENDED, suspended_until__isnull=False, suspended_until__lte=now
+    ).select_related("community", "user")
+    silenced = Membership.objects.filter(
+        silenced_until__isnull=False, silenced_until__lte=now
+    ).select_related("community", "user")
+    lifted = {"suspensions": 0, "silences": 0}
+    for membership in suspended:
+        lifted["suspensions"] += reinstate_member(membership, actor=None)
+    for membership in silenced:
+        lifted["silences"] += unsilence_member(membership, actor=None)
+    return lifted

@@ -65,6 +65,7 @@ def audit_log(request: HttpRequest, access: Access) -> HttpResponse:
         access,
         action=filters.get("action", ""),
         actor=filters.get("actor", "").strip(),
+        member=filters.get("member", "").strip(),
         since=filters.get("since"),
         until=filters.get("until"),
     )

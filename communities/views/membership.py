@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import selectors, services
-from communities.forms import JoinRequestForm, MemberFilterForm, RoleForm, SuspendForm
+from communities.forms import (
+    JoinRequestForm,
+    MemberFilterForm,
+    RoleForm,
+    SilenceForm,
+    SuspendForm,
+)
 from communities.models import Community, Membership
 from communities.permissions import (
     Access,
@@ -19,6 +25,7 @@ from communities.permissions import (
     can_leave,
     can_reinstate,
     can_request_with_key,
+    can_silence,
     can_suspend,
     request_key_matches,
 )
@@ -208,7 +215,11 @@ def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpRes
     form = SuspendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.suspend_member(
-            target, actor=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+            target,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            until=form.cleaned_data["until"],
+            ip=client_ip(request),
         )
         messages.success(request, _("%(name)s is suspended.") % {"name": target.user.name})
         return redirect("members", access.community.slug)
@@ -231,4 +242,43 @@ def reinstate(request: HttpRequest, access: Access, membership_id: int) -> HttpR
         raise PermissionDenied
     services.reinstate_member(target, actor=request.user, ip=client_ip(request))
     messages.success(request, _("%(name)s is active again.") % {"name": target.user.name})
+    return redirect("members", access.community.slug)
+
+
+@community_view
+@login_required
+def silence(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Facilitators silence a member for some days: they may read, not post."""
+    access.require("member.suspend")
+    target = _target(access, membership_id)
+    if not can_silence(access, target):
+        raise PermissionDenied
+    form = SilenceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.silence_member(
+            target,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            until=form.cleaned_data["until"],
+            ip=client_ip(request),
+        )
+        messages.success(request, _("%(name)s is silenced.") % {"name": target.user.name})
+        return redirect("members", access.community.slug)
+    return render(
+        request,
+        "communities/silence.html",
+        {"access": access, "community": access.community, "target": target, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@community_view
+@login_required
+@require_POST
+def unsilence(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Facilitators end a silence early."""
+    access.require("member.suspend")
+    target = _target(access, membership_id)
+    if services.unsilence_member(target, actor=request.user, ip=client_ip(request)):
+        messages.success(request, _("%(name)s can post again.") % {"name": target.user.name})
     return redirect("members", access.community.slug)

@@ -61,7 +61,7 @@ def _listed(client, query="") -> set[str]:
     assert response.status_code == 200
     fragment = text(response)
     assert fragment.lstrip().startswith('<div id="member-list"')
-    return {name for name in NAMES if f">{name}</h3>" in fragment}
+    return {name for name in NAMES if f'<h3 class="h6 mb-0">{name} <span' in fragment}
 
 
 def test_members_directory_lists_everyone_active(people, member_client):

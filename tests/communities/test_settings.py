@@ -16,6 +16,10 @@ def _form(community: Community, **changes) -> dict:
         "join_policy": community.join_policy,
         "language": community.language,
         "status": community.status,
+        "flag_threshold": community.flag_threshold,
+        "premoderated_posts": community.premoderated_posts,
+        "post_rate_limit": community.post_rate_limit,
+        "flag_rate_limit": community.flag_rate_limit,
     }
     return {**data, **changes}
 

@@ -1,0 +1,23 @@
+"""The facilitators' review queue: flagged posts and posts held for approval."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from communities.permissions import Access
+from communities.views._common import community_view, paginate
+from forums import selectors as forum_selectors
+
+
+@community_view
+@login_required
+def moderation_queue(request: HttpRequest, access: Access) -> HttpResponse:
+    """/c/<slug>/facilitate/moderation/: what needs a facilitator's decision."""
+    access.require("forum.moderate")
+    context = {
+        "access": access,
+        "community": access.community,
+        "flagged": paginate(request, forum_selectors.flagged_posts(access), 20),
+        "pending": list(forum_selectors.pending_posts(access)[:50]),
+    }
+    return render(request, "facilitation/moderation_queue.html", context)

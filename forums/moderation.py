@@ -1,0 +1,344 @@
+"""Moderation of the forums: flags, hiding and restoring, thread tools, approval.
+
+Each verb is a no-op returning False when there is nothing to do, writes exactly one audit row
+when it does something, and never deletes what a member wrote.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from communities import services as community_services
+from communities.models import Membership
+from forums.models import Flag, Forum, Post, Thread
+
+AUTO_HIDDEN = _("Hidden automatically: %(count)s members flagged it. A facilitator will review it.")
+POST_HIDDEN = _("Your post in “%(thread)s” was hidden by the facilitators: %(reason)s")
+POST_RESTORED = _("Your post in “%(thread)s” is visible again.")
+THREAD_HIDDEN = _("Your thread “%(thread)s” was hidden by the facilitators: %(reason)s")
+THREAD_RESTORED = _("Your thread “%(thread)s” is visible again.")
+POST_APPROVED = _("Your post in “%(thread)s” was approved and is now visible.")
+QUEUE_ITEM = _("A post in “%(thread)s” needs review: %(what)s")
+FLAGGED = _("flagged by a member")
+PENDING = _("a new member's post awaits approval")
+
+
+class ModerationError(Exception):
+    """A moderation action the rules refuse; the message says why."""
+
+
+def _facilitators(community):
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__state=Membership.State.ACTIVE,
+        memberships__role__in=[Membership.Role.FACILITATOR, Membership.Role.ORGANIZER],
+    )
+
+
+def queue_url(community) -> str:
+    return f"/c/{community.slug}/facilitate/moderation/"
+
+
+def notify_queue(post: Post, what) -> None:
+    """Tell the community's facilitators that the queue has a new item."""
+    thread = post.thread
+    for facilitator in _facilitators(thread.community):
+        community_services.notify_collapsed(
+            facilitator,
+            "moderation.queue",
+            QUEUE_ITEM,
+            QUEUE_ITEM,
+            url=queue_url(thread.community),
+            community=thread.community,
+            thread=thread.title,
+            what=what,
+        )
+
+
+# --- Flags ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_post(post: Post, *, user: User, reason: str, text: str = "") -> Flag:
+    """Flag a post; enough distinct members flagging it hides it until a facilitator reviews."""
+    if post.author_id == user.pk:
+        raise ModerationError(_("You cannot flag your own post."))
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(post=post, user=user, reason=reason, text=text.strip())
+    except IntegrityError:
+        raise ModerationError(_("You have already flagged this post.")) from None
+    open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True)
+    count = open_flags.values("user").distinct().count()
+    threshold = post.thread.community.flag_threshold
+    if post.hidden_at is None and threshold and count >= threshold:
+        _hide(post, actor=None, reason=str(AUTO_HIDDEN % {"count": count}))
+        community_services.audit(
+            None, post.thread.community, "post.autohide", post, details={"flags": count}
+        )
+    notify_queue(post, FLAGGED)
+    return flag
+
+
+@transaction.atomic
+def dismiss_flags(post: Post, *, actor: User) -> bool:
+    """Disagree with the flags: they are closed, and a post hidden by them alone comes back."""
+    open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True)
+    if not open_flags.exists():
+        return False
+    open_flags.update(
+        resolved_at=timezone.now(), resolved_by=actor, resolution=Flag.Resolution.DISMISSED
+    )
+    auto_hidden = post.hidden_at is not None and post.hidden_by_id is None
+    if auto_hidden:
+        _show(post)
+    community_services.audit(
+        actor,
+        post.thread.community,
+        "post.flags_dismiss",
+        post,
+        details={"restored": auto_hidden},
+    )
+    return True
+
+
+# --- Hiding and restoring -------------------------------------------------------------------
+
+
+def _hide(post: Post, *, actor: User | None, reason: str) -> None:
+    was_counted = post.hidden_at is None and not post.is_pending
+    post.hidden_at = timezone.now()
+    post.hidden_by = actor
+    post.hidden_reason = reason
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    if was_counted:
+        Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") - 1)
+    community_services.set_target_hidden(post, hidden=True)
+    thread = post.thread
+    if post.author is not None:
+        community_services.notify(
+            post.author,
+            "post.hidden",
+            POST_HIDDEN,
+            url=post.get_absolute_url(),
+            community=thread.community,
+            actor=actor,
+            thread=thread.title,
+            reason=reason,
+        )
+
+
+def _show(post: Post) -> None:
+    post.hidden_at = None
+    post.hidden_by = None
+    post.hidden_reason = ""
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    if not post.is_pending:
+        Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") + 1)
+    community_services.set_target_hidden(post, hidden=False)
+    thread = post.thread
+    if post.author is not None:
+        community_services.notify(
+            post.author,
+            "post.restored",
+            POST_RESTORED,
+            url=post.get_absolute_url(),
+            community=thread.community,
+            thread=thread.title,
+        )
+
+
+@transaction.atomic
+def hide_post(post: Post, *, actor: User, reason: str, ip: str | None = None) -> bool:
+    """Hide a post with a reason (agreeing with its flags); False when it already is hidden."""
+    if post.hidden_at is not None and post.hidden_by_id is not None:
+        return False
+    if post.hidden_at is not None:
+        # Hidden by flags: the review confirms it under the moderator's name and reason.
+        post.hidden_by = actor
+        post.hidden_reason = reason
+        post.save(update_fields=["hidden_by", "hidden_reason"])
+    else:
+        _hide(post, actor=actor, reason=reason)
+    Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=actor, resolution=Flag.Resolution.AGREED
+    )
+    community_services.audit(
+        actor, post.thread.community, "post.hide", post, details={"reason": reason}, ip=ip
+    )
+    return True
+
+
+@transaction.atomic
+def restore_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
+    """Show a hidden post again, exactly as it was; False when it is not hidden."""
+    if post.hidden_at is None:
+        return False
+    _show(post)
+    Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=actor, resolution=Flag.Resolution.DISMISSED
+    )
+    community_services.audit(actor, post.thread.community, "post.restore", post, ip=ip)
+    return True
+
+
+@transaction.atomic
+def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
+    """Let a held post through: it counts, shows, and its notices go out now."""
+    from forums import services
+
+    if not post.is_pending:
+        return False
+    post.is_pending = False
+    post.save(update_fields=["is_pending"])
+    if post.hidden_at is None:
+        Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") + 1)
+    community_services.set_target_hidden(post, hidden=False)
+    if post.number == 1:
+        community_services.set_target_hidden(post.thread, hidden=False)
+    services.announce_post(post)
+    if post.author is not None:
+        community_services.notify(
+            post.author,
+            "post.approved",
+            POST_APPROVED,
+            url=post.get_absolute_url(),
+            community=post.thread.community,
+            actor=actor,
+            thread=post.thread.title,
+        )
+    community_services.audit(actor, post.thread.community, "post.approve", post, ip=ip)
+    return True
+
+
+@transaction.atomic
+def hide_thread(thread: Thread, *, actor: User, reason: str, ip: str | None = None) -> bool:
+    """Hide a whole thread with a reason; False when it already is hidden."""
+    if thread.hidden_at is not None:
+        return False
+    thread.hidden_at = timezone.now()
+    thread.hidden_by = actor
+    thread.hidden_reason = reason
+    thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    community_services.set_target_hidden(
+        thread, hidden=True, also=community_services.target_key(thread)
+    )
+    for post in thread.posts.all():
+        community_services.set_target_hidden(post, hidden=True)
+    if thread.author is not None:
+        community_services.notify(
+            thread.author,
+            "thread.hidden",
+            THREAD_HIDDEN,
+            url=thread.get_absolute_url(),
+            community=thread.community,
+            actor=actor,
+            thread=thread.title,
+            reason=reason,
+        )
+    community_services.audit(
+        actor, thread.community, "thread.hide", thread, details={"reason": reason}, ip=ip
+    )
+    return True
+
+
+@transaction.atomic
+def restore_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    """Show a hidden thread again; False when it is not hidden."""
+    if thread.hidden_at is None:
+        return False
+    thread.hidden_at = None
+    thread.hidden_by = None
+    thread.hidden_reason = ""
+    thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    community_services.set_target_hidden(thread, hidden=False)
+    for post in thread.posts.filter(hidden_at__isnull=True, is_pending=False):
+        community_services.set_target_hidden(post, hidden=False)
+    if thread.author is not None:
+        community_services.notify(
+            thread.author,
+            "thread.restored",
+            THREAD_RESTORED,
+            url=thread.get_absolute_url(),
+            community=thread.community,
+            actor=actor,
+            thread=thread.title,
+        )
+    community_services.audit(actor, thread.community, "thread.restore", thread, ip=ip)
+    return True
+
+
+# --- Thread tools ---------------------------------------------------------------------------
+
+
+def _set_flag(thread: Thread, field: str, value: bool, *, actor: User, action: str, ip) -> bool:
+    if getattr(thread, field) == value:
+        return False
+    setattr(thread, field, value)
+    thread.save(update_fields=[field])
+    community_services.audit(actor, thread.community, action, thread, ip=ip)
+    return True
+
+
+def lock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    """Lock a thread against replies; False when it already is locked."""
+    return _set_flag(thread, "is_locked", True, actor=actor, action="thread.lock", ip=ip)
+
+
+def unlock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    return _set_flag(thread, "is_locked", False, actor=actor, action="thread.unlock", ip=ip)
+
+
+def pin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    """Keep a thread at the top of its forum; False when it already is pinned."""
+    return _set_flag(thread, "is_pinned", True, actor=actor, action="thread.pin", ip=ip)
+
+
+def unpin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    return _set_flag(thread, "is_pinned", False, actor=actor, action="thread.unpin", ip=ip)
+
+
+@transaction.atomic
+def move_thread(thread: Thread, *, actor: User, forum: Forum, ip: str | None = None) -> bool:
+    """Move a thread to another forum of the same community; False when it is already there."""
+    if forum.community_id != thread.community_id:
+        raise ModerationError(_("A thread can only move to a forum of the same community."))
+    if forum.pk == thread.forum_id:
+        return False
+    source = thread.forum
+    thread.forum = forum
+    thread.save(update_fields=["forum"])
+    community_services.audit(
+        actor,
+        thread.community,
+        "thread.move",
+        thread,
+        details={"from": source.name, "to": forum.name},
+        ip=ip,
+    )
+    return True
+
+
+@transaction.atomic
+def rename_thread(thread: Thread, *, actor: User, title: str, ip: str | None = None) -> bool:
+    """Give a thread a new title (search follows); False when unchanged."""
+    from forums import services
+
+    title = title.strip()
+    if not title or title == thread.title:
+        return False
+    before = thread.title
+    thread.title = title
+    thread.save(update_fields=["title"])
+    services.reindex_thread(thread)
+    community_services.audit(
+        actor,
+        thread.community,
+        "thread.rename",
+        thread,
+        details={"from": before, "to": title},
+        ip=ip,
+    )
+    return True
