@@ -306,10 +306,11 @@ def can_see_post(access: Access, post) -> bool:
 
 
 def can_see_thread(access: Access, thread) -> bool:
-    """A hidden thread shows to moderators and to its author only."""
+    """A hidden thread, or one with nothing visible yet (its first post held for approval),
+    shows to moderators and to its author only, as in the thread lists."""
     if not access.can("community.view"):
         return False
-    if thread.hidden_at is None:
+    if thread.hidden_at is None and thread.post_count > 0:
         return True
     if access.can("forum.moderate"):
         return True

@@ -137,8 +137,10 @@ def _show(post: Post) -> None:
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     if not post.is_pending:
         Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") + 1)
-    community_services.set_target_hidden(post, hidden=False)
     thread = post.thread
+    if thread.hidden_at is None:
+        # Inside a hidden thread the post's traces stay hidden until the thread is restored.
+        community_services.set_target_hidden(post, hidden=False)
     if post.author is not None:
         community_services.notify(
             post.author,
@@ -189,12 +191,16 @@ def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     """Let a held post through: it counts, shows, and its notices go out now."""
     from forums import services
 
-    if not post.is_pending:
+    if not post.is_pending or post.hidden_at is not None:
+        # A hidden post is approved only once restored: its notices must not go out while hidden.
         return False
     post.is_pending = False
     post.save(update_fields=["is_pending"])
-    if post.hidden_at is None:
-        Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") + 1)
+    Thread.objects.filter(pk=post.thread_id).update(
+        post_count=F("post_count") + 1,
+        last_activity_at=timezone.now(),
+        last_poster=post.author,
+    )
     community_services.set_target_hidden(post, hidden=False)
     if post.number == 1:
         community_services.set_target_hidden(post.thread, hidden=False)

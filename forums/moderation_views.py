@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities.permissions import Access, can_flag
+from communities.permissions import Access, can_flag, can_see_post, can_see_thread
 from communities.views._common import community_view
 from core.http import client_ip
 from core.ratelimit import allow
@@ -46,18 +46,25 @@ def flag(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """A member flags a post with a reason."""
     access.require("forum.flag")
     post = _post(access, post_id)
+    # A post the member may not read (in a hidden thread, held for approval) is not there.
+    if not can_see_thread(access, post.thread) or not can_see_post(access, post):
+        raise Http404
     if not can_flag(access, post):
         raise PermissionDenied
     form = FlagForm(request.POST or None)
+    limit = access.community.flag_rate_limit
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not allow(f"flag:{request.user.pk}", limit=limit)
+    ):
+        # As for posts: refused with the form and what they wrote, not a bounce that loses it.
+        form.add_error(
+            None,
+            _("You have flagged %(limit)s posts in the last minute: please wait a moment.")
+            % {"limit": limit},
+        )
     if request.method == "POST" and form.is_valid():
-        limit = access.community.flag_rate_limit
-        if not allow(f"flag:{request.user.pk}", limit=limit):
-            messages.error(
-                request,
-                _("You have flagged %(limit)s posts in the last minute: please wait a moment.")
-                % {"limit": limit},
-            )
-            return redirect(post.get_absolute_url())
         try:
             moderation.flag_post(
                 post,

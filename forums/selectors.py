@@ -297,7 +297,13 @@ def flagged_posts(access: Access) -> QuerySet[Post]:
         return Post.objects.none()
     open_flags = Flag.objects.filter(resolved_at__isnull=True).select_related("user")
     return (
-        Post.objects.filter(thread__community=access.community, flags__resolved_at__isnull=True)
+        # `flags__isnull=False` in the same filter makes the join an inner one: on its own,
+        # `flags__resolved_at__isnull` also matches every post that has no flag at all.
+        Post.objects.filter(
+            thread__community=access.community,
+            flags__isnull=False,
+            flags__resolved_at__isnull=True,
+        )
         .annotate(
             open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)),
             latest_flag_at=Max("flags__created_at", filter=Q(flags__resolved_at__isnull=True)),
@@ -313,7 +319,10 @@ def pending_posts(access: Access) -> QuerySet[Post]:
     if not access.can("forum.moderate"):
         return Post.objects.none()
     return (
-        Post.objects.filter(thread__community=access.community, is_pending=True)
+        # A held post a facilitator hid is rejected: it no longer waits (restoring it re-queues).
+        Post.objects.filter(
+            thread__community=access.community, is_pending=True, hidden_at__isnull=True
+        )
         .select_related("thread__community", "thread__forum", "author")
         .order_by("created_at", "id")
     )

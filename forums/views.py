@@ -338,7 +338,8 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
             source = (
                 Post.objects.filter(thread=thread, pk=int(quoted)).select_related("author").first()
             )
-            if source is not None:
+            # Only what the reader may read is quoted (not a hidden or held post).
+            if source is not None and can_see_post(access, source):
                 name = source.author.name if source.author else _("Someone")
                 quote = "\n".join(f"> {line}" for line in source.body.splitlines())
                 initial["body"] = f"{name} wrote:\n{quote}\n\n"

@@ -23,6 +23,7 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communities.models import Community, Invitation, JoinRequest, Membership, Notification
+from forums import moderation
 from forums import services as forum_services
 from forums.models import Attachment, Forum, Post, Thread
 from tests.conftest import PRINCIPALS
@@ -112,6 +113,14 @@ MATRIX: dict[str, dict[str, dict]] = {
         "GET": signed_in(NOT_ALLOWED),
         "POST": only(*FACILITATORS, then=REDIRECT),
     },
+    "member_silence": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "member_unsilence": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
     "join_requests": {"GET": only(*FACILITATORS, then=OK)},
     "join_request_decide": {
         "GET": signed_in(NOT_ALLOWED),
@@ -178,6 +187,24 @@ MATRIX: dict[str, dict[str, dict]] = {
     "post_react": {"GET": signed_in(NOT_ALLOWED), "POST": only(*MEMBERS, then=REDIRECT)},
     "mention_suggestions": {"GET": only(*MEMBERS, then=OK)},
     "attachment": {"GET": everyone(OK)},
+    # Moderation: members flag others' posts; facilitators hide, restore, dismiss flags,
+    # approve held posts, use the thread tools and read the review queue.
+    "post_flag": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "post_hide": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "post_restore": {"GET": signed_in(NOT_ALLOWED), "POST": only(*FACILITATORS, then=REDIRECT)},
+    "post_dismiss_flags": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "post_approve": {"GET": signed_in(NOT_ALLOWED), "POST": only(*FACILITATORS, then=REDIRECT)},
+    "thread_tools": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "moderation_queue": {"GET": only(*FACILITATORS, then=OK)},
     # Search: the site-wide page searches what each person may see; a community's, that one.
     "search": {"GET": everyone(OK)},
     "community_search": {"GET": everyone(OK)},
@@ -310,6 +337,25 @@ def _suspend(cast, community, person) -> Call:
 def _reinstate(cast, community, person) -> Call:
     target = MembershipFactory(
         community=community, state=Membership.State.SUSPENDED, suspended_reason="spam"
+    )
+    return Call({"slug": community.slug, "membership_id": target.pk})
+
+
+def _silence(cast, community, person) -> Call:
+    target = _plain_member(community, cast)
+    data = {"reason": "spam", "days": "3"}
+    return Call({"slug": community.slug, "membership_id": target.pk}, data)
+
+
+def _unsilence(cast, community, person) -> Call:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    target = MembershipFactory(
+        community=community,
+        silenced_until=timezone.now() + timedelta(days=3),
+        silenced_reason="spam",
     )
     return Call({"slug": community.slug, "membership_id": target.pk})
 
@@ -461,6 +507,44 @@ def _attachment(cast, community, person) -> Call:
     return Call({"slug": community.slug, "attachment_id": item.pk})
 
 
+def _post_of_another(community, cast) -> Post:
+    """The first post of a thread by a member who is none of the cast (anyone may flag it)."""
+    return _first_post(community, cast, MembershipFactory(community=community).user)
+
+
+def _post_args(post: Post, data: dict | None = None) -> Call:
+    return Call({"slug": post.thread.community.slug, "post_id": post.pk}, data or {})
+
+
+def _flag(cast, community, person) -> Call:
+    return _post_args(_post_of_another(community, cast), {"reason": "spam"})
+
+
+def _hide(cast, community, person) -> Call:
+    return _post_args(_post_of_another(community, cast), {"reason": "Off-topic advertising."})
+
+
+def _restore(cast, community, person) -> Call:
+    post = _post_of_another(community, cast)
+    moderation.hide_post(post, actor=cast.facilitator, reason="Advertising.")
+    return _post_args(post)
+
+
+def _dismiss_flags(cast, community, person) -> Call:
+    post = _post_of_another(community, cast)
+    moderation.flag_post(post, user=UserFactory(), reason="spam")
+    return _post_args(post)
+
+
+def _approve(cast, community, person) -> Call:
+    # A newcomer's first post, held for approval.
+    Community.objects.filter(pk=community.pk).update(premoderated_posts=1)
+    community.refresh_from_db()
+    post = _post_of_another(community, cast)
+    assert post.is_pending
+    return _post_args(post)
+
+
 ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "healthz": _plain,
     "home": _plain,
@@ -478,6 +562,8 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "member_role": _role,
     "member_suspend": _suspend,
     "member_reinstate": _reinstate,
+    "member_silence": _silence,
+    "member_unsilence": _unsilence,
     "join_requests": _community,
     "join_request_decide": _decide,
     "invitations": _invite,
@@ -509,6 +595,15 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     ),
     "mention_suggestions": _community,
     "attachment": _attachment,
+    "post_flag": _flag,
+    "post_hide": _hide,
+    "post_restore": _restore,
+    "post_dismiss_flags": _dismiss_flags,
+    "post_approve": _approve,
+    "thread_tools": lambda cast, community, person: _a_thread(
+        cast, community, person, {"action": "lock"}
+    ),
+    "moderation_queue": _community,
     "search": _plain,
     "community_search": _with_a_thread,
 }

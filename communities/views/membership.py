@@ -279,6 +279,10 @@ def unsilence(request: HttpRequest, access: Access, membership_id: int) -> HttpR
     """Facilitators end a silence early."""
     access.require("member.suspend")
     target = _target(access, membership_id)
+    # The rules of silencing: a silenced facilitator may not end their own silence, nor one
+    # an organizer imposed on a colleague.
+    if not can_silence(access, target):
+        raise PermissionDenied
     if services.unsilence_member(target, actor=request.user, ip=client_ip(request)):
         messages.success(request, _("%(name)s can post again.") % {"name": target.user.name})
     return redirect("members", access.community.slug)

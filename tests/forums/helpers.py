@@ -41,3 +41,40 @@ def set_activity(thread: Thread, minutes_ago: int) -> None:
     Thread.objects.filter(pk=thread.pk).update(
         last_activity_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+def flag_url(post) -> str:
+    return f"/c/{post.thread.community.slug}/p/{post.pk}/flag/"
+
+
+def hide_url(post) -> str:
+    return f"/c/{post.thread.community.slug}/p/{post.pk}/hide/"
+
+
+def restore_url(post) -> str:
+    return f"/c/{post.thread.community.slug}/p/{post.pk}/restore/"
+
+
+def dismiss_url(post) -> str:
+    return f"/c/{post.thread.community.slug}/p/{post.pk}/dismiss/"
+
+
+def approve_url(post) -> str:
+    return f"/c/{post.thread.community.slug}/p/{post.pk}/approve/"
+
+
+def tools_url(thread) -> str:
+    return f"/c/{thread.community.slug}/t/{thread.pk}/tools/"
+
+
+def queue_url(community) -> str:
+    return f"/c/{community.slug}/facilitate/moderation/"
+
+
+def landing(client, response) -> str:
+    """The page a redirect finally leads to (a permalink redirects again), as text."""
+    assert response.status_code == 302, response.status_code
+    return client.get(response["Location"], follow=True).content.decode()
