@@ -106,14 +106,11 @@ def change_role(membership: Membership, *, actor: User, role: str, ip: str | Non
         summary=membership.user.name,
         url=community.get_absolute_url(),
     )
-    notify(
-        membership.user,
+    _tell(
+        membership,
         "member.role_changed",
         ROLE_CHANGED,
-        url=community.get_absolute_url(),
-        community=community,
         actor=actor,
-        community_name=community.name,
         role=Membership.Role(role).label,
     )
     return True
@@ -155,15 +152,12 @@ def suspend_member(
         details={"reason": reason} | ({"until": until.isoformat()} if until else {}),
         ip=ip,
     )
-    notify(
-        membership.user,
+    _tell(
+        membership,
         "member.suspended",
         SUSPENDED_UNTIL if until else SUSPENDED,
-        until=_when(membership.user, until),
-        url=community.get_absolute_url(),
-        community=community,
         actor=actor,
-        community_name=community.name,
+        until=_when(membership.user, until),
         reason=reason,
     )
     return True
@@ -190,16 +184,23 @@ def reinstate_member(membership: Membership, *, actor: User | None, ip: str | No
     )
     community = membership.community
     audit(actor, community, "member.reinstate", membership.user, ip=ip)
+    _tell(membership, "member.reinstated", REINSTATED, actor=actor)
+    return True
+
+
+def _tell(membership: Membership, verb: str, message, *, actor: User | None, **params) -> None:
+    """Notify a member about their own membership, in their language."""
+    community = membership.community
     notify(
         membership.user,
-        "member.reinstated",
-        REINSTATED,
+        verb,
+        message,
         url=community.get_absolute_url(),
         community=community,
         actor=actor,
         community_name=community.name,
+        **params,
     )
-    return True
 
 
 def _when(person: User, moment: datetime | None) -> str:
@@ -243,14 +244,11 @@ def silence_member(
         details={"reason": reason, "until": until.isoformat()},
         ip=ip,
     )
-    notify(
-        membership.user,
+    _tell(
+        membership,
         "member.silenced",
         SILENCED,
-        url=community.get_absolute_url(),
-        community=community,
         actor=actor,
-        community_name=community.name,
         reason=reason,
         until=_when(membership.user, until),
     )
@@ -268,15 +266,7 @@ def unsilence_member(membership: Membership, *, actor: User | None, ip: str | No
     membership.save(update_fields=["silenced_until", "silenced_reason", "silenced_by"])
     community = membership.community
     audit(actor, community, "member.unsilence", membership.user, ip=ip)
-    notify(
-        membership.user,
-        "member.unsilenced",
-        UNSILENCED,
-        url=community.get_absolute_url(),
-        community=community,
-        actor=actor,
-        community_name=community.name,
-    )
+    _tell(membership, "member.unsilenced", UNSILENCED, actor=actor)
     return True
 
 

@@ -6,35 +6,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from communities.models import Community, Invitation, JoinRequest, Membership
+from tests.browser.people import expect_told, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEWCOMER_PASSWORD = "Correct-horse-battery-42"
 
 
-def _log_in(page, live_server, email: str, name: str) -> None:
-    """Log in through the form, like a person; lands on the front page."""
-    page.goto(live_server.url + "/")
-    page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Log in"
-    ).click()
-    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    # The account menu carries the person's name, whatever their language.
-    expect(page.get_by_role("button", name=name)).to_be_visible()
-
-
-def _expect_told(page, text: str) -> None:
-    """A flash message with this text is shown (others may be shown too)."""
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
-
-
 def test_journey_outsider_finds_and_joins_an_open_community(demo, page, live_server):
-    _log_in(page, live_server, "outsider@example.com", "Oscar Outsider")
+    log_in(page, live_server, "outsider@example.com", "Oscar Outsider")
     expect(page.get_by_role("heading", name="Welcome, Oscar Outsider")).to_be_visible()
     expect(page.get_by_text("You have not joined a community yet.")).to_be_visible()
 
@@ -57,7 +38,7 @@ def test_journey_outsider_finds_and_joins_an_open_community(demo, page, live_ser
     page.get_by_role("button", name="Join the community").click()
 
     expect(page).to_have_url(live_server.url + "/c/math-teachers/")
-    _expect_told(page, "Welcome to Mathematics Teachers Network!")
+    expect_told(page, "Welcome to Mathematics Teachers Network!")
     expect(page.get_by_text("You are: Member")).to_be_visible()
     expect(page.get_by_role("link", name="Join", exact=True)).to_have_count(0)
     expect(page.get_by_role("navigation", name="Community sections")).to_contain_text("Members")
@@ -75,7 +56,7 @@ def test_journey_outsider_asks_to_join_a_private_community_and_is_approved(
 ):
     # The organizer copies the request-to-join link from the settings page.
     organizer = new_page()
-    _log_in(organizer, live_server, "organizer@example.com", "Olivia Organizer")
+    log_in(organizer, live_server, "organizer@example.com", "Olivia Organizer")
     organizer.get_by_role("region", name="My communities").get_by_role(
         "link", name="Regional Planning Forum"
     ).click()
@@ -88,7 +69,7 @@ def test_journey_outsider_asks_to_join_a_private_community_and_is_approved(
     assert link == f"{live_server.url}/c/regional-planning/join/?key={community.join_key}"
 
     # A private community is invisible to outsiders: not in the directory, 404 at its address...
-    _log_in(page, live_server, "outsider@example.com", "Oscar Outsider")
+    log_in(page, live_server, "outsider@example.com", "Oscar Outsider")
     page.get_by_role("searchbox", name="Search by name or theme").fill("planning")
     expect(page.locator("#directory")).to_contain_text("No public community matches “planning”.")
     assert page.request.get(live_server.url + "/c/regional-planning/").status == 404
@@ -98,7 +79,7 @@ def test_journey_outsider_asks_to_join_a_private_community_and_is_approved(
     message = "I advise two communes on their local plans and would like to compare methods."
     page.get_by_label("Why would you like to join?").fill(message)
     page.get_by_role("button", name="Send my request").click()
-    _expect_told(page, "Your request has been sent. The facilitators will answer it soon.")
+    expect_told(page, "Your request has been sent. The facilitators will answer it soon.")
     join_request = JoinRequest.objects.get(community=community, user__email="outsider@example.com")
     assert join_request.state == JoinRequest.State.PENDING
     assert join_request.message == message
@@ -106,7 +87,7 @@ def test_journey_outsider_asks_to_join_a_private_community_and_is_approved(
     # The facilitator's saved language is French: their pages come in French. They switch to
     # English with the language buttons, which also saves English as their preference.
     facilitator = new_page()
-    _log_in(facilitator, live_server, "facilitator@example.com", "Farid Facilitator")
+    log_in(facilitator, live_server, "facilitator@example.com", "Farid Facilitator")
     expect(facilitator.locator("html")).to_have_attribute("lang", "fr")
     expect(facilitator.get_by_role("heading", name="Bienvenue, Farid Facilitator")).to_be_visible()
     facilitator.get_by_role("button", name="EN — English").click()
@@ -171,7 +152,7 @@ def test_journey_outsider_asks_to_join_a_private_community_and_is_approved(
 def test_journey_organizer_invites_by_csv_and_the_newcomer_signs_up_into_the_community(
     demo, page, new_page, live_server, mailoutbox
 ):
-    _log_in(page, live_server, "organizer@example.com", "Olivia Organizer")
+    log_in(page, live_server, "organizer@example.com", "Olivia Organizer")
     my_communities = page.get_by_role("region", name="My communities")
     my_communities.get_by_role("link", name="Mathematics Teachers Network").click()
     page.get_by_role("navigation", name="Community sections").get_by_role(
@@ -184,7 +165,7 @@ def test_journey_organizer_invites_by_csv_and_the_newcomer_signs_up_into_the_com
         files=[{"name": "newcomers.csv", "mimeType": "text/csv", "buffer": csv}]
     )
     page.get_by_role("button", name="Send invitations").click()
-    _expect_told(page, "1 invitation sent.")
+    expect_told(page, "1 invitation sent.")
     expect(page.locator("table.invitations")).to_contain_text("newcomer@example.org")
 
     emails = [email for email in mailoutbox if email.to == ["newcomer@example.org"]]
@@ -208,7 +189,7 @@ def test_journey_organizer_invites_by_csv_and_the_newcomer_signs_up_into_the_com
 
     # The link proved the address: no "Verify Your Email Address" step, straight in.
     expect(newcomer).to_have_url(live_server.url + "/c/math-teachers/")
-    _expect_told(newcomer, "You are now a member of Mathematics Teachers Network.")
+    expect_told(newcomer, "You are now a member of Mathematics Teachers Network.")
     expect(newcomer.get_by_text("You are: Member")).to_be_visible()
     expect(newcomer.get_by_role("button", name="Nia Newcomer")).to_be_visible()
     assert [email for email in mailoutbox if email.to == ["newcomer@example.org"]] == emails

@@ -7,28 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from forums import services
 from forums.models import Forum, Reaction, Thread
+from tests.browser.people import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Timing the handshake problem across classes"
 TABLE = "| class | groups | minutes |\n|---|---|---|\n| 10A | 6 | 25 |\n| 10C | 5 | 40 |\n"
 CODE = "```python\ndef handshakes(n):\n    return n * (n - 1) // 2\n```"
-
-
-def _log_in(page, live_server, email: str, name: str) -> None:
-    """Log in through the form, like a person; lands on the front page."""
-    page.goto(live_server.url + "/")
-    page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Log in"
-    ).click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name=name)).to_be_visible()
 
 
 def _search_from_the_navigation(page, words: str) -> None:
@@ -44,14 +32,14 @@ def test_journey_thread_mention_reply_reaction_search_and_privacy(
     # Farid's saved language is French. He logs in first and switches to English with the EN
     # button, which saves English: the notification he is about to get is written in it.
     farid = new_page()
-    _log_in(farid, live_server, "facilitator@example.com", "Farid Facilitator")
+    log_in(farid, live_server, "facilitator@example.com", "Farid Facilitator")
     expect(farid.locator("html")).to_have_attribute("lang", "fr")
     farid.get_by_role("button", name="EN — English").click()
     expect(farid.locator("html")).to_have_attribute("lang", "en")
     expect(farid.get_by_role("heading", name="Welcome, Farid Facilitator")).to_be_visible()
 
     # Maya starts a thread in the Lesson study forum.
-    _log_in(page, live_server, "member@example.com", "Maya Member")
+    log_in(page, live_server, "member@example.com", "Maya Member")
     page.get_by_role("region", name="My communities").get_by_role(
         "link", name="Mathematics Teachers Network"
     ).click()
@@ -152,7 +140,7 @@ def test_journey_thread_mention_reply_reaction_search_and_privacy(
     )
 
     outsider = new_page()
-    _log_in(outsider, live_server, "outsider@example.com", "Oscar Outsider")
+    log_in(outsider, live_server, "outsider@example.com", "Oscar Outsider")
     _search_from_the_navigation(outsider, "quillwort")
     expect(outsider.locator("#search-results")).to_contain_text("Nothing found for “quillwort”.")
     expect(outsider.get_by_text("old tannery site")).to_have_count(0)
@@ -160,7 +148,7 @@ def test_journey_thread_mention_reply_reaction_search_and_privacy(
     expect(outsider.locator("#search-results")).to_contain_text("Nothing found for “quillwort”.")
 
     organizer = new_page()
-    _log_in(organizer, live_server, "organizer@example.com", "Olivia Organizer")
+    log_in(organizer, live_server, "organizer@example.com", "Olivia Organizer")
     _search_from_the_navigation(organizer, "quillwort")
     organizer_results = organizer.locator("#search-results")
     expect(organizer_results).to_contain_text("1 result")

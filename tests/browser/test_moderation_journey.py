@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from communities.models import AuditEvent
 from forums.models import Flag, Post
+from tests.browser.people import expect_told, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,24 +18,6 @@ TITLE = "Open-ended tasks with 15-year-olds: how long do you let them struggle?"
 FLAG_DETAILS = "The tone towards the other teachers feels dismissive to me."
 HIDE_REASON = "Please rephrase: keep the advice, drop the jab at colleagues."
 PLACEHOLDER = "This post was hidden by the facilitators."
-
-
-def _log_in(page, live_server, email: str, name: str) -> None:
-    """Log in through the form, like a person; lands on the front page."""
-    page.goto(live_server.url + "/")
-    page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Log in"
-    ).click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    # The account menu carries the person's name, whatever their language.
-    expect(page.get_by_role("button", name=name)).to_be_visible()
-
-
-def _expect_told(page, text: str) -> None:
-    """A flash message with this text is shown (others may be shown too)."""
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def _open_notifications(page) -> None:
@@ -65,14 +47,14 @@ def test_journey_flag_review_hide_explain_and_restore(demo, page, new_page, live
     # Farid's saved language is French: he switches to English first, which saves it, so the
     # notices he is about to get are written in English.
     farid = new_page()
-    _log_in(farid, live_server, "facilitator@example.com", "Farid Facilitator")
+    log_in(farid, live_server, "facilitator@example.com", "Farid Facilitator")
     expect(farid.locator("html")).to_have_attribute("lang", "fr")
     farid.get_by_role("button", name="EN — English").click()
     expect(farid.locator("html")).to_have_attribute("lang", "en")
     expect(farid.get_by_role("heading", name="Welcome, Farid Facilitator")).to_be_visible()
 
     # Maya opens the thread and flags Inès's reply (#3), with a reason and details.
-    _log_in(page, live_server, "member@example.com", "Maya Member")
+    log_in(page, live_server, "member@example.com", "Maya Member")
     _open_the_thread(page)
     reply = page.locator("#post-3")
     expect(reply).to_contain_text("Inès Moreau")
@@ -85,7 +67,7 @@ def test_journey_flag_review_hide_explain_and_restore(demo, page, new_page, live
     page.get_by_role("radio", name="Inappropriate or hurtful").check()
     page.get_by_label("Details").fill(FLAG_DETAILS)
     page.get_by_role("button", name="Flag the post").click()
-    _expect_told(page, "Thank you: the facilitators will look at this post.")
+    expect_told(page, "Thank you: the facilitators will look at this post.")
     post = Post.objects.get(thread__title=TITLE, number=3)
     assert Flag.objects.filter(post=post, user__email="member@example.com").exists()
     # One flag does not hide the post: it is still there for everyone until a facilitator decides.
@@ -111,13 +93,13 @@ def test_journey_flag_review_hide_explain_and_restore(demo, page, new_page, live
     ).to_be_visible()
     farid.get_by_label("Reason").fill(HIDE_REASON)
     farid.get_by_role("button", name="Hide the post").click()
-    _expect_told(farid, "The post is hidden. Its author has been told why.")
+    expect_told(farid, "The post is hidden. Its author has been told why.")
     expect(farid).to_have_url(f"{live_server.url}/c/math-teachers/facilitate/moderation/")
     expect(farid.get_by_text("No flagged post to review.")).to_be_visible()
 
     # Inès reads why, on her notification and under her post.
     ines = new_page()
-    _log_in(ines, live_server, "ines.moreau@example.org", "Inès Moreau")
+    log_in(ines, live_server, "ines.moreau@example.org", "Inès Moreau")
     _open_notifications(ines)
     notice = ines.get_by_role(
         "link", name=f"Your post in “{TITLE}” was hidden by the facilitators: {HIDE_REASON}"
@@ -142,7 +124,7 @@ def test_journey_flag_review_hide_explain_and_restore(demo, page, new_page, live
     # Farid restores it from the thread page; it is back in place for Maya, word for word.
     _open_the_thread(farid)
     farid.locator("#post-3").get_by_role("button", name="Restore").click()
-    _expect_told(farid, "The post is visible again.")
+    expect_told(farid, "The post is visible again.")
     expect(farid.locator("#post-3 .hidden-notice")).to_have_count(0)
 
     page.reload()
