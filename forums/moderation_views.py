@@ -33,9 +33,14 @@ def _thread(access: Access, thread_id: int) -> Thread:
     )
 
 
-def _back(request: HttpRequest, post: Post) -> HttpResponse:
-    """Back to the review queue when the action came from there, else to the post."""
-    if request.POST.get("next") == "queue":
+def _done(request: HttpRequest, post: Post, message: str) -> HttpResponse:
+    """After an action: in the queue with htmx, the item becomes the result in place; otherwise
+    a flash message and back to the queue (when the action came from there) or the post."""
+    from_queue = request.POST.get("next") == "queue"
+    if from_queue and request.htmx:
+        return render(request, "forums/_moderation_done.html", {"message": message})
+    messages.success(request, message)
+    if from_queue:
         return redirect("moderation_queue", post.thread.community.slug)
     return redirect(post.get_absolute_url())
 
@@ -96,8 +101,7 @@ def hide_post(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
         moderation.hide_post(
             post, actor=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
         )
-        messages.success(request, _("The post is hidden. Its author has been told why."))
-        return _back(request, post)
+        return _done(request, post, _("The post is hidden. Its author has been told why."))
     return render(
         request,
         "forums/hide.html",
@@ -119,8 +123,8 @@ def restore_post(request: HttpRequest, access: Access, post_id: int) -> HttpResp
     access.require("forum.moderate")
     post = _post(access, post_id)
     if moderation.restore_post(post, actor=request.user, ip=client_ip(request)):
-        messages.success(request, _("The post is visible again."))
-    return _back(request, post)
+        return _done(request, post, _("The post is visible again."))
+    return _done(request, post, _("Nothing to change."))
 
 
 @community_view
@@ -130,8 +134,8 @@ def dismiss_flags(request: HttpRequest, access: Access, post_id: int) -> HttpRes
     access.require("forum.moderate")
     post = _post(access, post_id)
     if moderation.dismiss_flags(post, actor=request.user):
-        messages.success(request, _("The flags are dismissed."))
-    return _back(request, post)
+        return _done(request, post, _("The flags are dismissed."))
+    return _done(request, post, _("Nothing to change."))
 
 
 @community_view
@@ -141,8 +145,8 @@ def approve_post(request: HttpRequest, access: Access, post_id: int) -> HttpResp
     access.require("forum.moderate")
     post = _post(access, post_id)
     if moderation.approve_post(post, actor=request.user, ip=client_ip(request)):
-        messages.success(request, _("The post is approved and visible to everyone."))
-    return _back(request, post)
+        return _done(request, post, _("The post is approved and visible to everyone."))
+    return _done(request, post, _("Nothing to change."))
 
 
 @community_view

@@ -87,14 +87,15 @@ def test_journey_flag_review_hide_explain_and_restore(demo, page, new_page, live
     expect(item.locator(".flag-reasons")).to_contain_text(
         f"Maya Member: Inappropriate or hurtful — “{FLAG_DETAILS}”"
     )
-    item.get_by_role("link", name="Agree: hide with a reason").click()
-    expect(
-        farid.get_by_role("heading", name=re.compile("Hide the post of Inès Moreau"))
-    ).to_be_visible()
-    farid.get_by_label("Reason").fill(HIDE_REASON)
-    farid.get_by_role("button", name="Hide the post").click()
-    expect_told(farid, "The post is hidden. Its author has been told why.")
-    expect(farid).to_have_url(f"{live_server.url}/c/math-teachers/facilitate/moderation/")
+    # Agree in place (htmx): the item turns into the result, the page does not reload.
+    farid.evaluate("window.notReloaded = true")
+    item.get_by_label("Reason").fill(HIDE_REASON)
+    item.get_by_role("button", name="Agree: hide with this reason").click()
+    expect(farid.locator(".queue-done")).to_have_text(
+        "The post is hidden. Its author has been told why."
+    )
+    assert farid.evaluate("window.notReloaded === true")
+    farid.reload()
     expect(farid.get_by_text("No flagged post to review.")).to_be_visible()
 
     # Inès reads why, on her notification and under her post.

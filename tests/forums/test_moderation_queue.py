@@ -187,3 +187,36 @@ def test_moderation_queue_query_count_is_flat(cast, forum, facilitator_client):
 
     assert (shown_one, shown_thirty) == (1, 20)
     assert one == thirty
+
+
+def test_moderation_queue_actions_answer_in_place_with_htmx(cast, facilitator_client):
+    from communities.models import AuditEvent
+    from forums import moderation as moderation_services
+    from forums.models import Post
+    from tests.factories import MembershipFactory
+    from tests.forums.factories import forum_in, start_thread
+
+    author = MembershipFactory(community=cast.public).user
+    flagger = MembershipFactory(community=cast.public).user
+    thread = start_thread(forum_in(cast.public), author, title="A thread to review", body="Text.")
+    post = Post.objects.get(thread=thread, number=1)
+    moderation_services.flag_post(post, user=flagger, reason="spam")
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "queue"}
+
+    response = facilitator_client.post(
+        f"/c/open-practice/p/{post.pk}/hide/",
+        {"reason": "Advertising.", "next": "queue"},
+        **headers,
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="card mb-3 queue-item queue-done"' in body
+    assert "The post is hidden. Its author has been told why." in body
+    post.refresh_from_db()
+    assert post.hidden_reason == "Advertising."
+    assert AuditEvent.objects.filter(action="post.hide").count() == 1
+    dismissed = facilitator_client.post(
+        f"/c/open-practice/p/{post.pk}/dismiss/", {"next": "queue"}, **headers
+    )
+    assert "Nothing to change." in dismissed.content.decode()
