@@ -204,30 +204,44 @@ def change_role(request: HttpRequest, access: Access, membership_id: int) -> Htt
     return redirect("members", access.community.slug)
 
 
-@community_view
-@login_required
-def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
-    """Facilitators suspend a member, with a reason the member is told."""
+def _sanction(request, access, membership_id, *, allowed, form_class, apply, template, done):
+    """The shared steps of suspending and silencing: check, validate, apply, report."""
     access.require("member.suspend")
     target = _target(access, membership_id)
-    if not can_suspend(access, target):
+    if not allowed(access, target):
         raise PermissionDenied
-    form = SuspendForm(request.POST if request.method == "POST" else None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.suspend_member(
+        apply(
             target,
             actor=request.user,
             reason=form.cleaned_data["reason"],
             until=form.cleaned_data["until"],
             ip=client_ip(request),
         )
-        messages.success(request, _("%(name)s is suspended.") % {"name": target.user.name})
+        messages.success(request, done % {"name": target.user.name})
         return redirect("members", access.community.slug)
     return render(
         request,
-        "communities/suspend.html",
+        template,
         {"access": access, "community": access.community, "target": target, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@community_view
+@login_required
+def suspend(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    """Facilitators suspend a member, for some days or until lifted, with a reason they are told."""
+    return _sanction(
+        request,
+        access,
+        membership_id,
+        allowed=can_suspend,
+        form_class=SuspendForm,
+        apply=services.suspend_member,
+        template="communities/suspend.html",
+        done=_("%(name)s is suspended."),
     )
 
 
@@ -249,26 +263,15 @@ def reinstate(request: HttpRequest, access: Access, membership_id: int) -> HttpR
 @login_required
 def silence(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
     """Facilitators silence a member for some days: they may read, not post."""
-    access.require("member.suspend")
-    target = _target(access, membership_id)
-    if not can_silence(access, target):
-        raise PermissionDenied
-    form = SilenceForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        services.silence_member(
-            target,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            until=form.cleaned_data["until"],
-            ip=client_ip(request),
-        )
-        messages.success(request, _("%(name)s is silenced.") % {"name": target.user.name})
-        return redirect("members", access.community.slug)
-    return render(
+    return _sanction(
         request,
-        "communities/silence.html",
-        {"access": access, "community": access.community, "target": target, "form": form},
-        status=400 if form.errors else 200,
+        access,
+        membership_id,
+        allowed=can_silence,
+        form_class=SilenceForm,
+        apply=services.silence_member,
+        template="communities/silence.html",
+        done=_("%(name)s is silenced."),
     )
 
 
