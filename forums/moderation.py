@@ -107,6 +107,23 @@ def dismiss_flags(post: Post, *, actor: User) -> bool:
 # --- Hiding and restoring -------------------------------------------------------------------
 
 
+def _tell_author(item: Post | Thread, verb: str, message, *, actor: User | None, **params):
+    """Tell the author of a post or thread what moderation did to it, in their language."""
+    thread = item if isinstance(item, Thread) else item.thread
+    if item.author is None:
+        return
+    community_services.notify(
+        item.author,
+        verb,
+        message,
+        url=item.get_absolute_url(),
+        community=thread.community,
+        actor=actor,
+        thread=thread.title,
+        **params,
+    )
+
+
 def _hide(post: Post, *, actor: User | None, reason: str) -> None:
     was_counted = post.hidden_at is None and not post.is_pending
     post.hidden_at = timezone.now()
@@ -116,18 +133,7 @@ def _hide(post: Post, *, actor: User | None, reason: str) -> None:
     if was_counted:
         Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") - 1)
     community_services.set_target_hidden(post, hidden=True)
-    thread = post.thread
-    if post.author is not None:
-        community_services.notify(
-            post.author,
-            "post.hidden",
-            POST_HIDDEN,
-            url=post.get_absolute_url(),
-            community=thread.community,
-            actor=actor,
-            thread=thread.title,
-            reason=reason,
-        )
+    _tell_author(post, "post.hidden", POST_HIDDEN, actor=actor, reason=reason)
 
 
 def _show(post: Post) -> None:
@@ -141,15 +147,7 @@ def _show(post: Post) -> None:
     if thread.hidden_at is None:
         # Inside a hidden thread the post's traces stay hidden until the thread is restored.
         community_services.set_target_hidden(post, hidden=False)
-    if post.author is not None:
-        community_services.notify(
-            post.author,
-            "post.restored",
-            POST_RESTORED,
-            url=post.get_absolute_url(),
-            community=thread.community,
-            thread=thread.title,
-        )
+    _tell_author(post, "post.restored", POST_RESTORED, actor=None)
 
 
 @transaction.atomic
@@ -205,16 +203,7 @@ def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     if post.number == 1:
         community_services.set_target_hidden(post.thread, hidden=False)
     services.announce_post(post)
-    if post.author is not None:
-        community_services.notify(
-            post.author,
-            "post.approved",
-            POST_APPROVED,
-            url=post.get_absolute_url(),
-            community=post.thread.community,
-            actor=actor,
-            thread=post.thread.title,
-        )
+    _tell_author(post, "post.approved", POST_APPROVED, actor=actor)
     community_services.audit(actor, post.thread.community, "post.approve", post, ip=ip)
     return True
 
@@ -228,22 +217,8 @@ def hide_thread(thread: Thread, *, actor: User, reason: str, ip: str | None = No
     thread.hidden_by = actor
     thread.hidden_reason = reason
     thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    community_services.set_target_hidden(
-        thread, hidden=True, also=community_services.target_key(thread)
-    )
-    for post in thread.posts.all():
-        community_services.set_target_hidden(post, hidden=True)
-    if thread.author is not None:
-        community_services.notify(
-            thread.author,
-            "thread.hidden",
-            THREAD_HIDDEN,
-            url=thread.get_absolute_url(),
-            community=thread.community,
-            actor=actor,
-            thread=thread.title,
-            reason=reason,
-        )
+    community_services.set_target_hidden(thread, *thread.posts.all(), hidden=True)
+    _tell_author(thread, "thread.hidden", THREAD_HIDDEN, actor=actor, reason=reason)
     community_services.audit(
         actor, thread.community, "thread.hide", thread, details={"reason": reason}, ip=ip
     )
@@ -259,19 +234,10 @@ def restore_thread(thread: Thread, *, actor: User, ip: str | None = None) -> boo
     thread.hidden_by = None
     thread.hidden_reason = ""
     thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    community_services.set_target_hidden(thread, hidden=False)
-    for post in thread.posts.filter(hidden_at__isnull=True, is_pending=False):
-        community_services.set_target_hidden(post, hidden=False)
-    if thread.author is not None:
-        community_services.notify(
-            thread.author,
-            "thread.restored",
-            THREAD_RESTORED,
-            url=thread.get_absolute_url(),
-            community=thread.community,
-            actor=actor,
-            thread=thread.title,
-        )
+    community_services.set_target_hidden(
+        thread, *thread.posts.filter(hidden_at__isnull=True, is_pending=False), hidden=False
+    )
+    _tell_author(thread, "thread.restored", THREAD_RESTORED, actor=actor)
     community_services.audit(actor, thread.community, "thread.restore", thread, ip=ip)
     return True
 

@@ -111,17 +111,21 @@ def target_key(target: models.Model) -> str:
     return f"{target._meta.label_lower}:{target.pk}"
 
 
-def set_target_hidden(target: models.Model, *, hidden: bool, also: str = "") -> None:
-    """Hide (or show again) the activities and notifications about something moderation hid,
-    so that it leaks through neither the feed nor anyone's notifications.
-
-    `also` names another target key whose notifications follow (a thread's reply notices).
-    """
-    Activity.objects.filter(
-        target_type=ContentType.objects.get_for_model(target), target_id=target.pk
-    ).update(is_hidden=hidden)
-    keys = [target_key(target), *([also] if also else [])]
-    Notification.objects.filter(target__in=keys).update(is_hidden=hidden)
+def set_target_hidden(*targets: models.Model, hidden: bool) -> None:
+    """Hide (or show again) the activities and notifications about things moderation hid, so
+    they leak through neither the feed nor anyone's notifications. Two queries per model,
+    however many targets."""
+    by_model: dict[type, list[models.Model]] = {}
+    for target in targets:
+        by_model.setdefault(type(target), []).append(target)
+    for model, items in by_model.items():
+        Activity.objects.filter(
+            target_type=ContentType.objects.get_for_model(model),
+            target_id__in=[item.pk for item in items],
+        ).update(is_hidden=hidden)
+        Notification.objects.filter(target__in=[target_key(item) for item in items]).update(
+            is_hidden=hidden
+        )
 
 
 def audit(
