@@ -80,6 +80,14 @@ class Community(models.Model):
     )
     post_rate_limit = models.PositiveSmallIntegerField(_("posts per member per minute"), default=6)
     flag_rate_limit = models.PositiveSmallIntegerField(_("flags per member per minute"), default=10)
+    storage_limit_mb = models.PositiveIntegerField(
+        _("document storage limit (MB)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Uploads that would take the library past this size are refused (empty: no limit)."
+        ),
+    )
     # The setup wizard's answers (purpose, audience, rhythm), kept for the facilitator.
     orientation = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

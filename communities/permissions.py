@@ -336,3 +336,39 @@ def can_silence(access: Access, target: Membership) -> bool:
 def can_see_community(user, community: Community) -> bool:
     """Whether a person may see a community's content at all (for mentions and search)."""
     return access_for(user, community).can("community.view")
+
+
+# --- Document rules (the documents app passes its objects; this module never imports it) ------
+
+
+def _is_own(access: Access, obj, field: str) -> bool:
+    owner_id = getattr(obj, field)
+    return owner_id is not None and owner_id == getattr(access.user, "pk", None)
+
+
+def can_change_document(access: Access, document) -> bool:
+    """Uploaders edit, version and trash their documents; facilitators any document."""
+    if access.can("document.manage"):
+        return True
+    if not access.can("document.upload"):
+        return False
+    return _is_own(access, document, "uploaded_by_id")
+
+
+def can_see_document(access: Access, document) -> bool:
+    """Documents in the trash show to those who may restore them."""
+    if not access.can("community.view"):
+        return False
+    if document.trashed_at is None:
+        return True
+    return can_change_document(access, document)
+
+
+def can_change_folder(access: Access, folder) -> bool:
+    """Members who may upload create folders; their creator or a facilitator renames or
+    deletes one."""
+    if access.can("document.manage"):
+        return True
+    if not access.can("document.upload"):
+        return False
+    return _is_own(access, folder, "created_by_id")

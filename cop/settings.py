@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communities.tasks.lift_expired_sanctions",
         "schedule": 300.0,
     },
+    "purge-document-trash": {
+        "task": "documents.tasks.purge_trash",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------------
@@ -251,6 +255,12 @@ COP_AVATAR_MAX_BYTES = env.int("COP_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 # COP_UPLOAD_MAX_BYTES: largest file accepted by forum attachments and the document library
 # (default 200 MB).
 COP_UPLOAD_MAX_BYTES = env.int("COP_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+# COP_VIDEO_MAX_BYTES: largest video accepted by the document library (default 1 GB).
+COP_VIDEO_MAX_BYTES = env.int("COP_VIDEO_MAX_BYTES", default=1024 * 1024 * 1024)
+# COP_X_ACCEL_REDIRECT: with local storage behind nginx, the internal location that maps to the
+# upload folder (e.g. /protected-media/): downloads are checked here, then handed to nginx with
+# X-Accel-Redirect instead of streamed by the app (default: empty, the app streams).
+COP_X_ACCEL_REDIRECT = env.str("COP_X_ACCEL_REDIRECT", default="")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email ------------------------------------------------------------------------------------
@@ -315,6 +325,15 @@ TIME_ZONE = env.str("COP_TIME_ZONE", default="UTC")
 USE_TZ = True
 
 # --- Security ---------------------------------------------------------------------------------
+# Files on object storage reach the browser by redirect to presigned URLs: previews may load them.
+_S3_ORIGINS = []
+if COP_S3_BUCKET:
+    from urllib.parse import urlsplit
+
+    _endpoint = urlsplit(
+        STORAGES["default"]["OPTIONS"]["endpoint_url"] or "https://s3.amazonaws.com"
+    )
+    _S3_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}", "https://*.amazonaws.com"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -322,7 +341,10 @@ CONTENT_SECURITY_POLICY = {
         # No inline styles anywhere: htmx is told not to inject its indicator style.
         "style-src": [SELF],
         # Bootstrap's stylesheet draws form controls with data: SVG images.
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_S3_ORIGINS],
+        # Document previews: video and audio players, and PDFs in a frame of our own pages.
+        "media-src": [SELF, *_S3_ORIGINS],
+        "frame-src": [SELF, *_S3_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

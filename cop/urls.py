@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("communities.urls")),
     path("", include("forums.urls")),
+    path("", include("documents.urls")),
     path("", include("facilitation.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -8,8 +8,10 @@ download, and the headers forbid sniffing and scripting.
 """
 
 import re
+from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
@@ -137,8 +139,10 @@ def file_response(
     as_attachment = not (inline and content_type.split(";")[0].strip().lower() in INLINE_TYPES)
     disposition = content_disposition_header(as_attachment, sanitize_filename(filename))
     content_type = _content_type_header(content_type)
-    if settings.COP_S3_BUCKET:
-        url = field_file.storage.url(
+    storage = field_file.storage
+    if not isinstance(storage, FileSystemStorage):
+        # Object storage: the bytes go straight from the bucket, under a short-lived signature.
+        url = storage.url(
             field_file.name,
             parameters={
                 "ResponseContentDisposition": disposition,
@@ -149,8 +153,14 @@ def file_response(
         # The presigned URL expires: a cached redirect could outlive it.
         response["Cache-Control"] = "private, no-store"
     else:
-        response = _stream(request, field_file, content_type)
-        response["Accept-Ranges"] = "bytes"
+        if settings.COP_X_ACCEL_REDIRECT:
+            # nginx sends the file (with Range) from its internal location.
+            response = HttpResponse(content_type=content_type)
+            location = settings.COP_X_ACCEL_REDIRECT.rstrip("/") + "/" + quote(field_file.name)
+            response["X-Accel-Redirect"] = location
+        else:
+            response = _stream(request, field_file, content_type)
+            response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = "private, max-age=300"
         response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,7 +1,7 @@
 """Cross-cutting views: the health endpoint and local media serving."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve
@@ -19,9 +19,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+# Folders of the upload folder whose files anyone may fetch by name (avatars). Forum attachments
+# and library documents are served only by their permission-checked views.
+PUBLIC_MEDIA_FOLDERS = ("avatars/",)
+
+
 @require_GET
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Serve a file of the local upload folder inertly (embedded mode only)."""
+    """Serve a public file of the local upload folder inertly (embedded mode only)."""
+    if not path.startswith(PUBLIC_MEDIA_FOLDERS):
+        raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     # Uploads never run as pages in our origin, whatever they claim to be.
     response["X-Content-Type-Options"] = "nosniff"

@@ -6,6 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    within = forms.ChoiceField(
+        label=_("Look in"),
+        required=False,
+        choices=[
+            ("", _("Discussions and documents")),
+            ("posts", _("Discussions")),
+            ("documents", _("Documents")),
+        ],
+    )
     community = forms.SlugField(label=_("Community"), required=False)
     forum = forms.IntegerField(label=_("Forum"), required=False, min_value=1)
     author = forms.SlugField(label=_("Author (mention name)"), required=False)

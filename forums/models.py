@@ -1,7 +1,6 @@
 """Themed forums: threads, posts and what members do with them."""
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField as PostgresSearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,13 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
-
-
-class SearchVectorField(PostgresSearchVectorField):
-    """A tsvector on PostgreSQL; plain text elsewhere (the embedded mode searches by substring)."""
-
-    def db_type(self, connection):
-        return "tsvector" if connection.vendor == "postgresql" else "text"
+from core.search import SearchVectorField
 
 
 class Forum(models.Model):

@@ -5,6 +5,14 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from communities.permissions import Access
+from core.search import (
+    HIGHLIGHT_START,
+    HIGHLIGHT_STOP,
+    LESS_THAN_STAND_IN,
+    escape_and_mark,
+    search_query,
+    substring_snippet,
+)
 from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
 
 PARTICIPANTS_SHOWN = 5
@@ -144,43 +152,6 @@ def mention_candidates(access: Access, prefix: str, *, limit: int = 8) -> QueryS
 
 # --- Search ---------------------------------------------------------------------------------
 
-HIGHLIGHT_START = "\u0002"
-HIGHLIGHT_STOP = "\u0003"
-# ts_headline parses its document as HTML and drops whatever looks like a tag ("x<y and b>c"
-# becomes "x c", "<script>" vanishes), although posts are markdown that shows such text as
-# written: "<" goes in as this private-use character and comes back before escaping.
-LESS_THAN_STAND_IN = "\ue000"
-SNIPPET_CHARS = 240
-
-
-def _escape_and_mark(text: str) -> str:
-    """Escape a snippet, then turn the highlight sentinels into <mark>: nothing the author wrote
-    can become markup."""
-    from django.utils.html import escape
-
-    return escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
-
-
-def _substring_snippet(body: str, words: list[str]) -> str:
-    lowered = body.lower()
-    positions = [lowered.find(word) for word in words if lowered.find(word) >= 0]
-    start = max(min(positions) - 60, 0) if positions else 0
-    window = body[start : start + SNIPPET_CHARS]
-    for word in sorted(set(words), key=len, reverse=True):
-        lowered_window = window.lower()
-        index = lowered_window.find(word)
-        if index >= 0:
-            window = (
-                window[:index]
-                + HIGHLIGHT_START
-                + window[index : index + len(word)]
-                + HIGHLIGHT_STOP
-                + window[index + len(word) :]
-            )
-    prefix = "…" if start else ""
-    suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
-    return prefix + window + suffix
-
 
 def search_posts(
     user,
@@ -239,17 +210,6 @@ def search_posts(
     return posts.order_by("-created_at", "-id")
 
 
-def search_query(query: str):
-    """The tsquery of a search box: the words in English, French or as written, web-style."""
-    from django.contrib.postgres.search import SearchQuery
-
-    return (
-        SearchQuery(query, config="english", search_type="websearch")
-        | SearchQuery(query, config="french", search_type="websearch")
-        | SearchQuery(query, config="simple", search_type="websearch")
-    )
-
-
 def with_snippets(posts: list[Post], query: str) -> list[Post]:
     """Give each post of a results page its `snippet`: escaped, with the matches in <mark>."""
     from django.db import connection
@@ -278,11 +238,11 @@ def with_snippets(posts: list[Post], query: str) -> list[Post]:
         )
         for post in posts:
             headline = headlines.get(post.pk, "").replace(LESS_THAN_STAND_IN, "<")
-            post.snippet = _escape_and_mark(headline)
+            post.snippet = escape_and_mark(headline)
         return posts
     words = [word.lower() for word in query.split()]
     for post in posts:
-        post.snippet = _escape_and_mark(_substring_snippet(post.body, words))
+        post.snippet = escape_and_mark(substring_snippet(post.body, words))
     return posts
 
 

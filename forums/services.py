@@ -9,6 +9,7 @@ from accounts.models import User
 from communities import services as community_services
 from communities.models import Community, Membership
 from core.markdown import find_mentions, render_markdown
+from core.search import SEARCH_CONFIGS
 from forums.models import (
     Attachment,
     Forum,
@@ -24,8 +25,6 @@ MENTIONED = _("%(person)s mentioned you in “%(thread)s”.")
 NEW_REPLY = _("%(person)s replied in “%(thread)s”.")
 NEW_REPLIES = _("%(count)s new replies in “%(thread)s”.")
 NEW_THREAD = _("%(person)s started “%(thread)s” in %(forum)s.")
-
-SEARCH_CONFIGS = {"en": "english", "fr": "french"}
 
 
 class ForumError(Exception):

@@ -20,6 +20,7 @@ SETTINGS_FIELDS = (
     "premoderated_posts",
     "post_rate_limit",
     "flag_rate_limit",
+    "storage_limit_mb",
 )
 
 

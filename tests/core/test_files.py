@@ -237,10 +237,12 @@ def test_file_response_answers_416_for_any_range_of_an_empty_file(tmp_path):
     assert response["Content-Range"] == "bytes */0"
 
 
-class _TrackedStorage:
-    """Hands out in-memory files and remembers them, to check each one gets closed."""
+class _TrackedStorage(FileSystemStorage):
+    """A local storage handing out in-memory files and remembering them, to check each one
+    gets closed."""
 
     def __init__(self, content: bytes) -> None:
+        super().__init__()
         self.content = content
         self.opened: list[File] = []
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_people
 from communities.demo import seed_communities
+from documents.demo import seed_documents
 from forums.demo import seed_forums
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         people = seed_people()
         communities = seed_communities({person.email: person for person in people})
         seed_forums(communities)
+        seed_documents(communities)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for community in communities:
             self.stdout.write(f"  /c/{community.slug}/  {community.name}")

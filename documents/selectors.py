@@ -1,0 +1,155 @@
+"""Reads of the document library, always through the reader's Access."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from communities.permissions import Access, communities_visible_to
+from core.search import escape_and_mark, search_query, substring_snippet
+from documents.models import FOLDER_PATH_RELATED, Document, DocumentVersion, Folder, Tag
+
+SORTS = {
+    "name": ("title", "id"),
+    "-name": ("-title", "-id"),
+    "date": ("updated_at", "id"),
+    "-date": ("-updated_at", "-id"),
+    "size": ("size", "id"),
+    "-size": ("-size", "-id"),
+}
+
+
+def _listed(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """What a row of a listing shows, fetched in a constant number of queries."""
+    return documents.select_related(
+        "community", "uploaded_by", "current_version", f"folder__{FOLDER_PATH_RELATED}"
+    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+def folder_of(access: Access, folder_id: int) -> Folder | None:
+    """A folder of the community, with its ancestors for the breadcrumb."""
+    if not access.can("community.view"):
+        return None
+    return (
+        Folder.objects.filter(community=access.community, pk=folder_id)
+        .select_related("community", FOLDER_PATH_RELATED)
+        .first()
+    )
+
+
+def subfolders(access: Access, folder: Folder | None) -> QuerySet[Folder]:
+    """The folders directly inside `folder` (or at the top), with what each holds."""
+    if not access.can("community.view"):
+        return Folder.objects.none()
+    return (
+        Folder.objects.filter(community=access.community, parent=folder)
+        .select_related("community")
+        .annotate(
+            document_count=Count(
+                "documents", filter=Q(documents__trashed_at__isnull=True), distinct=True
+            ),
+            folder_count=Count("children", distinct=True),
+        )
+        .order_by("name", "id")
+    )
+
+
+def library(access: Access, *, folder: Folder | None, filters: dict) -> QuerySet[Document]:
+    """Documents of one folder; with a tag, type or uploader filter, of the whole library."""
+    if not access.can("community.view"):
+        return Document.objects.none()
+    documents = Document.objects.live().filter(community=access.community)
+    filtering = filters.get("tag") or filters.get("kind") or filters.get("uploader")
+    if not filtering:
+        documents = documents.filter(folder=folder)
+    if filters.get("kind"):
+        documents = documents.filter(kind=filters["kind"])
+    if filters.get("tag"):
+        documents = documents.filter(tags__name__iexact=filters["tag"])
+    if filters.get("uploader"):
+        documents = documents.filter(uploaded_by__handle__iexact=filters["uploader"])
+    return _listed(documents).order_by(*SORTS.get(filters.get("sort"), SORTS["name"]))
+
+
+def tags_in_use(access: Access) -> list[str]:
+    if not access.can("community.view"):
+        return []
+    return list(
+        Tag.objects.filter(community=access.community, documents__trashed_at__isnull=True)
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def document_of(access: Access, document_id: int) -> Document | None:
+    if not access.can("community.view"):
+        return None
+    return (
+        Document.objects.filter(community=access.community, pk=document_id)
+        .select_related(
+            "community",
+            "uploaded_by",
+            "trashed_by",
+            "current_version",
+            f"folder__{FOLDER_PATH_RELATED}",
+        )  # fmt: skip
+        .prefetch_related("tags")
+        .first()
+    )
+
+
+def versions_of(document: Document) -> QuerySet[DocumentVersion]:
+    return document.versions.select_related("uploaded_by", "restored_from").order_by("-number")
+
+
+def trash(access: Access) -> QuerySet[Document]:
+    """Trashed documents: all of them for facilitators, their own for other uploaders."""
+    documents = Document.objects.trashed().filter(community=access.community)
+    if not access.can("document.manage"):
+        if not access.can("document.upload"):
+            return Document.objects.none()
+        documents = documents.filter(uploaded_by=access.user)
+    return _listed(documents.select_related("trashed_by")).order_by("-trashed_at", "-id")
+
+
+def search_documents(
+    user, query: str, *, communities=None, author_handle: str = "", since=None, until=None
+) -> QuerySet[Document]:
+    """Live documents matching `query` in the communities the person may see, best first:
+    their title, tags, description and the text of the current version."""
+    from django.db import connection
+
+    words = query.split()
+    if not words:
+        return Document.objects.none()
+    visible = communities_visible_to(user)
+    if communities is not None:
+        visible = visible.filter(pk__in=[community.pk for community in communities])
+    documents = _listed(Document.objects.live().filter(community__in=visible.values("pk")))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchRank
+        from django.db.models import F
+
+        tsquery = search_query(query)
+        return (
+            documents.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-rank", "-updated_at", "-id")
+        )
+    for word in words:
+        documents = documents.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(tags__name__icontains=word)
+            | Q(current_version__text__icontains=word)
+        )
+    return documents.distinct().order_by("-updated_at", "-id")
+
+
+def with_snippets(documents: list[Document], query: str) -> list[Document]:
+    """Give each found document a `snippet` of its description or text, matches marked."""
+    words = [word.lower() for word in query.split()]
+    for document in documents:
+        source = document.description or (
+            document.current_version.text if document.current_version else ""
+        )
+        document.snippet = escape_and_mark(substring_snippet(source, words)) if source else ""
+    return documents
