@@ -34,6 +34,9 @@ class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Files"),
         help_text=_("Choose or drop several files at once."),
+        # An empty file is refused by the service with a message naming it, without
+        # refusing the other files of the same upload.
+        allow_empty_file=True,
     )
 
     def __init__(self, *args, community, **kwargs):

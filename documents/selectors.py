@@ -124,6 +124,12 @@ def search_documents(
     if communities is not None:
         visible = visible.filter(pk__in=[community.pk for community in communities])
     documents = _listed(Document.objects.live().filter(community__in=visible.values("pk")))
+    if author_handle:
+        documents = documents.filter(uploaded_by__handle=author_handle)
+    if since:
+        documents = documents.filter(updated_at__date__gte=since)
+    if until:
+        documents = documents.filter(updated_at__date__lte=until)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchRank
         from django.db.models import F

@@ -155,7 +155,8 @@ def _duplicate_of(community: Community, sha256: str, exclude: Document | None = 
     documents = Document.objects.live().filter(community=community, current_version__sha256=sha256)
     if exclude is not None:
         documents = documents.exclude(pk=exclude.pk)
-    return documents.select_related("community").first()
+    # The oldest holder of these bytes is the one to point to.
+    return documents.select_related("community").order_by("created_at", "id").first()
 
 
 def _title_from(name: str) -> str:
@@ -267,8 +268,6 @@ def restore_version(document: Document, version: DocumentVersion, *, by: User) -
     """Make an older version current again: a new version sharing its file; history kept."""
     if version.document_id != document.pk:
         raise ValidationError(_("That version belongs to another document."))
-    if version.pk == document.current_version_id:
-        raise ValidationError(_("This version is already the current one."))
     original = version.restored_from or version
     inspected = InspectedUpload(
         name=version.name,
@@ -280,6 +279,9 @@ def restore_version(document: Document, version: DocumentVersion, *, by: User) -
     )
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
+        # Decided on the locked row: the caller's copy may predate a version added since.
+        if version.pk == document.current_version_id:
+            raise ValidationError(_("This version is already the current one."))
         restored = _new_version(
             document,
             stored=version.file.name,
@@ -293,6 +295,9 @@ def restore_version(document: Document, version: DocumentVersion, *, by: User) -
         restored.text = version.text
         restored.processed_at = version.processed_at
         restored.save(update_fields=["thumbnail", "text", "processed_at"])
+        if restored.processed_at is None:
+            # The older version was not processed yet: nothing would ever process the copy.
+            _after_commit_process(restored)
         _index_for_search(document)
         community_services.record_activity(document.community, by, "document.versioned", document)
     return restored

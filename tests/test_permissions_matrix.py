@@ -23,6 +23,8 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communities.models import Community, Invitation, JoinRequest, Membership, Notification
+from documents import services as document_services
+from documents.models import Document, Folder
 from forums import moderation
 from forums import services as forum_services
 from forums.models import Attachment, Forum, Post, Thread
@@ -205,6 +207,35 @@ MATRIX: dict[str, dict[str, dict]] = {
         "POST": only(*FACILITATORS, then=REDIRECT),
     },
     "moderation_queue": {"GET": only(*FACILITATORS, then=OK)},
+    # The document library: anyone who sees the community reads and downloads; members upload,
+    # make folders and change their own documents (another's: CHANGE_OF_ANOTHER); the cases
+    # below act on folders and documents of the member, so facilitators may change them too.
+    # Staff oversee read-only: they read everything but upload nothing, and see no trash.
+    "documents": {"GET": everyone(OK)},
+    "documents_folder": {"GET": everyone(OK)},
+    "document_upload": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "documents_trash": {"GET": only(*MEMBERS, then=OK)},
+    "folder_new": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "folder_edit": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "folder_delete": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "document": {"GET": everyone(OK)},
+    "document_edit": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "document_download": {"GET": everyone(OK)},
+    "document_thumbnail": {"GET": everyone(OK)},
+    "document_version_download": {"GET": everyone(OK)},
+    # GET asks for confirmation.
+    "document_trash": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    # A trashed document of the member: those who may not upload are refused (403) before the
+    # document is looked up, so they learn nothing of what the trash holds.
+    "document_restore": {"GET": signed_in(NOT_ALLOWED), "POST": only(*MEMBERS, then=REDIRECT)},
+    "document_version_new": {
+        "GET": only(*MEMBERS, then=OK),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
+    "document_version_restore": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
     # Search: the site-wide page searches what each person may see; a community's, that one.
     "search": {"GET": everyone(OK)},
     "community_search": {"GET": everyone(OK)},
@@ -214,6 +245,36 @@ MATRIX: dict[str, dict[str, dict]] = {
 POST_EDIT_OF_ANOTHER = {
     "GET": only(*FACILITATORS, then=OK),
     "POST": only(*FACILITATORS, then=REDIRECT),
+}
+
+# Changing a folder or document of another member: only facilitators may (cells for
+# cast.public; test_matrix_change_of_someone_elses_document covers cast.private too).
+_FACILITATORS_CHANGE = {
+    "GET": only(*FACILITATORS, then=OK),
+    "POST": only(*FACILITATORS, then=REDIRECT),
+}
+_FACILITATORS_ACT = {
+    "GET": signed_in(NOT_ALLOWED),
+    "POST": only(*FACILITATORS, then=REDIRECT),
+}
+CHANGE_OF_ANOTHER = {
+    "folder_edit": _FACILITATORS_CHANGE,
+    "folder_delete": _FACILITATORS_CHANGE,
+    "document_edit": _FACILITATORS_CHANGE,
+    "document_trash": _FACILITATORS_CHANGE,
+    "document_version_new": _FACILITATORS_CHANGE,
+    "document_version_restore": _FACILITATORS_ACT,
+    # Another's trashed document is out of the member's sight (404), as in the trash list.
+    "document_restore": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT) | {"member": HIDDEN},
+    },
+}
+
+# A document in the trash shows to those who may restore it only: its uploader (the member)
+# and facilitators. Everyone else, staff included, gets 404 as for a document that is gone.
+TRASHED_DOCUMENT = {
+    "GET": expect(HIDDEN, **dict.fromkeys(MEMBERS, OK)),
 }
 
 # --- Routes that are not ours to put in the matrix -------------------------------------------
@@ -545,6 +606,93 @@ def _approve(cast, community, person) -> Call:
     return _post_args(post)
 
 
+def _text_file(name: str = "notes.txt", content: bytes = b"Notes on the first lesson.\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def _folder(community, cast, owner=None) -> Folder:
+    return document_services.create_folder(
+        community, parent=None, name="Lesson plans", by=owner or cast.member
+    )
+
+
+def _document(community, cast, owner=None, name="notes.txt", content=None) -> Document:
+    """A live document uploaded by the member (or `owner`)."""
+    from django.core.files.base import ContentFile
+
+    content = content or f"Notes on the lesson in {community.name}.\n".encode()
+    uploaded = document_services.upload_document(
+        community, upload=ContentFile(content, name=name), by=owner or cast.member
+    )
+    return uploaded.document
+
+
+def _document_args(document: Document, **extra) -> dict:
+    return {"slug": document.community.slug, "document_id": document.pk, **extra}
+
+
+def _upload(cast, community, person) -> Call:
+    return Call({"slug": community.slug}, {"files": _text_file()})
+
+
+def _a_folder(cast, community, person, data=None, owner=None) -> Call:
+    folder = _folder(community, cast, owner)
+    return Call({"slug": community.slug, "folder_id": folder.pk}, data or {})
+
+
+def _a_document(cast, community, person, data=None, owner=None) -> Call:
+    return Call(_document_args(_document(community, cast, owner)), data or {})
+
+
+def _document_edit(cast, community, person, owner=None) -> Call:
+    data = {"title": "Observation notes", "description": "Round one.", "tags": "x", "folder": ""}
+    return _a_document(cast, community, person, data, owner)
+
+
+def _image_document(cast, community, person) -> Call:
+    """An image with its thumbnail. The task runs on commit, and a test's transaction never
+    commits: so it is run here."""
+    from documents.tasks import process_version
+
+    document = _document(community, cast, name="board.png", content=_png())
+    assert process_version(document.current_version_id)
+    document.current_version.refresh_from_db()
+    assert document.current_version.thumbnail
+    return Call(_document_args(document))
+
+
+def _trashed_document(cast, community, person, owner=None) -> Call:
+    document = _document(community, cast, owner)
+    document_services.trash_document(document, by=owner or cast.member)
+    return Call(_document_args(document))
+
+
+def _with_a_trashed_document(cast, community, person) -> Call:
+    _trashed_document(cast, community, person)
+    return Call({"slug": community.slug})
+
+
+def _version_new(cast, community, person, owner=None) -> Call:
+    data = {"file": _text_file(content=b"Notes, second round.\n"), "note": "Second round"}
+    return _a_document(cast, community, person, data, owner)
+
+
+def _version_download(cast, community, person) -> Call:
+    return Call(_document_args(_document(community, cast), number=1))
+
+
+def _version_restore(cast, community, person, owner=None) -> Call:
+    from django.core.files.base import ContentFile
+
+    document = _document(community, cast, owner)
+    document_services.add_version(
+        document, upload=ContentFile(b"Notes, second round.\n", name="notes.txt"), by=cast.member
+    )
+    return Call(_document_args(document, number=1))
+
+
 ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "healthz": _plain,
     "home": _plain,
@@ -604,6 +752,26 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
         cast, community, person, {"action": "lock"}
     ),
     "moderation_queue": _community,
+    "documents": _community,
+    "documents_folder": _a_folder,
+    "document_upload": _upload,
+    "documents_trash": _with_a_trashed_document,
+    "folder_new": lambda cast, community, person: Call(
+        {"slug": community.slug}, {"name": "Observation protocols"}
+    ),
+    "folder_edit": lambda cast, community, person: _a_folder(
+        cast, community, person, {"name": "Lesson studies"}
+    ),
+    "folder_delete": _a_folder,
+    "document": _a_document,
+    "document_edit": _document_edit,
+    "document_download": _a_document,
+    "document_thumbnail": _image_document,
+    "document_version_download": _version_download,
+    "document_trash": _a_document,
+    "document_restore": _trashed_document,
+    "document_version_new": _version_new,
+    "document_version_restore": _version_restore,
     "search": _plain,
     "community_search": _with_a_thread,
 }
@@ -828,3 +996,127 @@ def test_matrix_successful_forum_actions_change_the_rows(cast, client_for):
     assert reply.author == cast.facilitator
     member.post(reverse("post_react", args=[slug, reply.pk]), {"kind": "heart"})
     assert reply.reactions.filter(user=cast.member, kind="heart").exists()
+
+
+# --- The document library: others' documents, the trash --------------------------------------
+
+
+def _library_state(community) -> list:
+    """What the changing actions of the library touch, to tell whether one took effect."""
+    folders = list(Folder.objects.filter(community=community).values_list("pk", "name"))
+    documents = list(
+        Document.objects.filter(community=community)
+        .order_by("pk")
+        .values_list("pk", "title", "trashed_at", "version_count", "current_version")
+    )
+    return [folders, documents]
+
+
+OF_ANOTHER_CALLS: dict[str, Callable[..., Call]] = {
+    "folder_edit": lambda cast, community, owner: _a_folder(
+        cast, community, None, {"name": "Lesson studies"}, owner
+    ),
+    "folder_delete": lambda cast, community, owner: _a_folder(cast, community, None, owner=owner),
+    "document_edit": lambda cast, community, owner: _document_edit(cast, community, None, owner),
+    "document_trash": lambda cast, community, owner: _a_document(
+        cast, community, None, owner=owner
+    ),
+    "document_version_new": lambda cast, community, owner: _version_new(
+        cast, community, None, owner
+    ),
+    "document_version_restore": lambda cast, community, owner: _version_restore(
+        cast, community, None, owner
+    ),
+    "document_restore": lambda cast, community, owner: _trashed_document(
+        cast, community, None, owner
+    ),
+}
+
+
+@pytest.mark.parametrize("place", ["public", "private"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("name", sorted(CHANGE_OF_ANOTHER))
+def test_matrix_change_of_someone_elses_document(cast, client_for, name, principal, method, place):
+    """A member changes their own folders and documents (MATRIX), not another's; facilitators
+    change any."""
+    assert set(OF_ANOTHER_CALLS) == set(CHANGE_OF_ANOTHER)
+    community = getattr(cast, place)
+    owner = MembershipFactory(community=community).user
+    call = OF_ANOTHER_CALLS[name](cast, community, owner)
+    url = reverse(name, kwargs=call.kwargs)
+    before = _library_state(community)
+    client = client_for(principal)
+    response = client.get(url) if method == "GET" else client.post(url, call.data)
+    cells = CHANGE_OF_ANOTHER[name][method]
+    if place == "private":
+        cells = hidden_from_strangers(cells)
+    assert outcome_of(response) == cells[principal], (
+        f"{method} {url} as {principal}: {response.status_code} {response.get('Location', '')}"
+    )
+    changed = method == "POST" and principal in FACILITATORS
+    assert (_library_state(community) != before) is changed
+
+
+TRASHED_ROUTES = {
+    "document": _a_document,
+    "document_download": _a_document,
+    "document_version_download": _version_download,
+    "document_thumbnail": _image_document,
+}
+
+
+@pytest.mark.parametrize("place", ["public", "private"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("name", sorted(TRASHED_ROUTES))
+def test_matrix_trashed_document_is_hidden(cast, client_for, name, principal, place):
+    community = getattr(cast, place)
+    call = TRASHED_ROUTES[name](cast, community, cast.person(principal))
+    document = Document.objects.get(pk=call.kwargs["document_id"])
+    document_services.trash_document(document, by=cast.member)
+    url = reverse(name, kwargs=call.kwargs)
+    response = client_for(principal).get(url)
+    cells = TRASHED_DOCUMENT["GET"]
+    if place == "private":
+        cells = hidden_from_strangers(cells)
+    assert outcome_of(response) == cells[principal], f"GET {url} as {principal}"
+    assert "Location" not in response
+
+
+def test_matrix_successful_document_actions_change_the_rows(cast, client_for):
+    """A spot check that the library's REDIRECT cells are real successes, not bounces."""
+    member, facilitator = client_for("member"), client_for("facilitator")
+    slug = cast.private.slug
+    member.post(reverse("folder_new", args=[slug]), {"name": "Lesson plans"})
+    folder = Folder.objects.get(community=cast.private, name="Lesson plans")
+    assert folder.created_by == cast.member
+    member.post(
+        reverse("document_upload", args=[slug]), {"files": _text_file(), "folder": folder.pk}
+    )
+    document = Document.objects.get(community=cast.private, uploaded_by=cast.member)
+    assert document.folder == folder
+    args = [slug, document.pk]
+    member.post(
+        reverse("document_edit", args=args),
+        {"title": "Observation notes", "description": "", "tags": "fractions", "folder": ""},
+    )
+    document.refresh_from_db()
+    assert (document.title, document.folder) == ("Observation notes", None)
+    member.post(
+        reverse("document_version_new", args=args),
+        {"file": _text_file(content=b"Second round.\n"), "note": "Round two"},
+    )
+    document.refresh_from_db()
+    assert document.version_count == 2
+    facilitator.post(reverse("document_version_restore", args=[*args, 1]))
+    document.refresh_from_db()
+    assert document.version_count == 3
+    assert document.current_version.restored_from.number == 1
+    member.post(reverse("document_trash", args=args))
+    document.refresh_from_db()
+    assert document.is_trashed
+    facilitator.post(reverse("document_restore", args=args))
+    document.refresh_from_db()
+    assert not document.is_trashed
+    member.post(reverse("folder_delete", args=[slug, folder.pk]))
+    assert not Folder.objects.filter(pk=folder.pk).exists()

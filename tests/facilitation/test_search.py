@@ -305,7 +305,7 @@ def test_search_without_words_shows_the_prompt_and_no_results(cast, forums, memb
     assert response.status_code == 200
     assert response.context["page"] is None
     html = response.content.decode()
-    assert "Search the discussions of the communities you can see." in html
+    assert "Search the discussions and documents of the communities you can see." in html
     assert "search-result" not in html.replace('id="search-results"', "")
 
 

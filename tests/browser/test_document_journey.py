@@ -1,0 +1,203 @@
+"""The document library in Chromium, on the demo data: a member uploads a PDF and a video together
+and watches a progress bar per file; the PDF is previewed in a frame, the video plays and seeks
+through Range requests; a new version of the PDF joins the history and the first version still
+downloads byte for byte. A file over the limit is refused in the page, before any upload."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.template.defaultfilters import filesizeformat
+from playwright.sync_api import expect
+
+from documents.demo import mp4_bytes, pdf_bytes
+from documents.models import Document
+from tests.browser.people import expect_told, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF_NAME = "ratio-tables-lesson-plan.pdf"
+PDF_TITLE = "ratio-tables-lesson-plan"
+VIDEO_NAME = "ratio-tables-group-work.mp4"
+VIDEO_TITLE = "ratio-tables-group-work"
+PDF_V1 = pdf_bytes("Ratio tables: lesson plan", ["1. Launch with the recipe problem."])
+PDF_V2 = pdf_bytes(
+    "Ratio tables: lesson plan",
+    ["1. Launch with the recipe problem.", "2. Second observation round: the paint mixes."],
+)
+NOTE = "Added the second observation round"
+
+SPY_ON_PROGRESS_BARS = """() => {
+    const value = Object.getOwnPropertyDescriptor(HTMLProgressElement.prototype, "value");
+    window.progressBarValues = [];
+    Object.defineProperty(HTMLProgressElement.prototype, "value", {
+        get() { return value.get.call(this); },
+        set(number) {
+            const row = this.closest("li");
+            window.progressBarValues.push(
+                [this.getAttribute("aria-label"), number, (row && row.dataset.state) || null]
+            );
+            value.set.call(this, number);
+        },
+    });
+}"""
+
+
+def _open_the_library(page) -> None:
+    page.get_by_role("region", name="My communities").get_by_role(
+        "link", name="Mathematics Teachers Network"
+    ).click()
+    page.get_by_role("navigation", name="Community sections").get_by_role(
+        "link", name="Documents"
+    ).click()
+    expect(page.get_by_role("heading", name="Upload files")).to_be_visible()
+
+
+def test_journey_upload_preview_play_version_and_download(demo, page, live_server):
+    log_in(page, live_server, "member@example.com", "Maya Member")
+    _open_the_library(page)
+    expect(page).to_have_url(f"{live_server.url}/c/math-teachers/documents/")
+
+    # Every value the page gives a progress bar is noted, with the state of its row then.
+    page.evaluate(SPY_ON_PROGRESS_BARS)
+    # The uploads are held at the network until both progress bars are seen waiting at 0: the
+    # bars are shown while the files are on their way, not after.
+    held = []
+    page.route("**/c/math-teachers/documents/upload/", lambda route: held.append(route))
+    uploader = page.locator("form[data-uploader]")
+    uploader.locator("input[type=file]").set_input_files(
+        [
+            {"name": PDF_NAME, "mimeType": "application/pdf", "buffer": PDF_V1},
+            {"name": VIDEO_NAME, "mimeType": "video/mp4", "buffer": mp4_bytes("Group work")},
+        ]
+    )
+    uploader.get_by_role("button", name="Upload", exact=True).click()
+    uploads = uploader.locator("[data-upload-list] li.upload-item")
+    expect(uploads).to_have_count(2)
+    for name in (PDF_NAME, VIDEO_NAME):
+        bar = uploader.get_by_role("progressbar", name=name)
+        expect(bar).to_be_visible()
+        expect(bar).to_have_js_property("value", 0)
+    expect(uploads.and_(page.locator("[data-state]"))).to_have_count(0)
+    for _ in range(100):  # Playwright hands the held requests over while it waits
+        if len(held) == 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 2, "each file is sent on its own request"
+    assert all(route.request.method == "POST" for route in held)
+    for route in held:
+        route.continue_()
+
+    for name, title in ((PDF_NAME, PDF_TITLE), (VIDEO_NAME, VIDEO_TITLE)):
+        item = uploads.filter(has_text=name)
+        expect(item).to_have_attribute("data-state", "done")
+        expect(item.get_by_role("progressbar", name=name)).to_have_js_property("value", 100)
+        expect(item.locator(".upload-status")).to_have_text(f"Uploaded {title}")
+    expect(uploader.get_by_role("link", name="Show the updated library")).to_be_visible()
+    # Each bar reached its end from the upload's own progress events, before the answer came.
+    bar_values = page.evaluate("window.progressBarValues")
+    for name in (PDF_NAME, VIDEO_NAME):
+        assert [name, 100, None] in bar_values, bar_values
+    page.unroute("**/c/math-teachers/documents/upload/")
+    pdf = Document.objects.get(community__slug="math-teachers", title=PDF_TITLE)
+    video = Document.objects.get(community__slug="math-teachers", title=VIDEO_TITLE)
+
+    # The PDF's page shows it in a frame, served inline as a PDF (Chromium renders it).
+    pdf_url = f"/c/math-teachers/documents/{pdf.pk}/download/?inline=1"
+    with page.expect_response(lambda response: response.url.endswith(pdf_url)) as preview:
+        uploads.filter(has_text=PDF_NAME).get_by_role("link", name=PDF_TITLE).click()
+    expect(page).to_have_url(f"{live_server.url}/c/math-teachers/documents/{pdf.pk}/")
+    expect(page.get_by_role("heading", name=PDF_TITLE)).to_be_visible()
+    assert preview.value.status == 200
+    assert preview.value.headers["content-type"] == "application/pdf"
+    assert preview.value.frame != page.main_frame
+    frame = page.locator(f'iframe[title="PDF preview: {PDF_TITLE}"]')
+    expect(frame).to_be_visible()
+    expect(frame).to_have_attribute("src", pdf_url)
+    assert any(child.url == live_server.url + pdf_url for child in page.main_frame.child_frames)
+
+    # The video plays and seeks: the player asks for ranges and gets 206 Partial Content.
+    video_url = f"{live_server.url}/c/math-teachers/documents/{video.pk}/download/?inline=1"
+    ranges = []
+    page.on(
+        "response",
+        lambda response: (
+            response.url == video_url
+            and ranges.append((response.status, response.headers.get("content-range", "")))
+        ),
+    )
+    page.get_by_role("navigation", name="Community sections").get_by_role(
+        "link", name="Documents"
+    ).click()
+    page.get_by_role("link", name=VIDEO_TITLE, exact=True).click()
+    expect(page.get_by_role("heading", name=VIDEO_TITLE)).to_be_visible()
+    player = page.locator("video")
+    expect(player).to_have_attribute("src", video_url.removeprefix(live_server.url))
+    player.evaluate("video => { video.muted = true; return video.play(); }")
+    page.wait_for_function("document.querySelector('video').currentTime > 0")
+    player.evaluate(
+        """video => new Promise(resolve => {
+            video.addEventListener("seeked", resolve, { once: true });
+            video.currentTime = 3;
+        })"""
+    )
+    assert player.evaluate("video => video.currentTime") >= 3
+    assert player.evaluate("video => video.error") is None
+    size = video.current_version.size
+    partial = [content_range for status, content_range in ranges if status == 206]
+    assert partial, f"no 206 answer for the video among {ranges}"
+    assert all(re.fullmatch(rf"bytes \d+-\d+/{size}", value) for value in partial), partial
+
+    # A new version of the PDF, with a note: version 2 is current, version 1 stays.
+    page.goto(f"{live_server.url}/c/math-teachers/documents/{pdf.pk}/")
+    page.get_by_label("New version").set_input_files(
+        {"name": PDF_NAME, "mimeType": "application/pdf", "buffer": PDF_V2}
+    )
+    page.get_by_label("What changed").fill(NOTE)
+    page.get_by_role("button", name="Upload the new version").click()
+    expect_told(page, "Version 2 uploaded.")
+    history = page.locator(".version-list")
+    expect(history.get_by_role("listitem")).to_have_count(2)
+    newest = history.locator("#version-2")
+    expect(newest.locator("strong")).to_have_text("Version 2 current")
+    expect(newest).to_contain_text(NOTE)
+    expect(newest).to_contain_text("Maya Member")
+    expect(history.locator("#version-1 strong")).to_have_text("Version 1")
+
+    # Version 1 still downloads, byte for byte.
+    with page.expect_download() as download:
+        history.get_by_role("link", name="Download version 1").click()
+    assert download.value.suggested_filename == PDF_NAME
+    assert Path(download.value.path()).read_bytes() == PDF_V1
+    with page.expect_download() as download:
+        history.get_by_role("link", name="Download version 2").click()
+    assert Path(download.value.path()).read_bytes() == PDF_V2
+
+    assert page.console_errors == []
+
+
+def test_a_file_over_the_limit_is_refused_in_the_page(demo, page, live_server, settings):
+    settings.COP_UPLOAD_MAX_BYTES = 1024
+    big = pdf_bytes("Too long", [f"Line {number} of the long report." for number in range(80)])
+    assert len(big) > 1024
+    log_in(page, live_server, "member@example.com", "Maya Member")
+    _open_the_library(page)
+    uploader = page.locator("form[data-uploader]")
+    expect(uploader).to_have_attribute("data-max-bytes", "1024")
+
+    sent = []
+    page.on("request", lambda request: request.method == "POST" and sent.append(request.url))
+    uploader.locator("input[type=file]").set_input_files(
+        {"name": "long-report.pdf", "mimeType": "application/pdf", "buffer": big}
+    )
+    uploader.get_by_role("button", name="Upload", exact=True).click()
+    refused = uploader.locator("[data-upload-list] li.upload-item")
+    expect(refused).to_have_attribute("data-state", "error")
+    expect(refused.get_by_role("alert")).to_have_text(
+        f"“long-report.pdf” is larger than the largest file accepted "
+        f"({filesizeformat(1024)}; videos: {filesizeformat(settings.COP_VIDEO_MAX_BYTES)})."
+    )
+    expect(refused.get_by_role("progressbar")).to_have_count(0)
+    assert sent == []
+    assert not Document.objects.filter(title="long-report").exists()
+    assert page.console_errors == []
