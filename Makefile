@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install messages run serve test lint format worker beat makemessages clean
+.PHONY: help install messages run serve test lint format worker beat makemessages clean bench
 
 help:
 	@echo "make run     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install and run the whole suite (architecture contracts included)"
 	@echo "make lint    ruff and the architecture contracts"
+	@echo "make bench   speed benchmarks against their floors (bench/)"
 	@echo "make worker  a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat    the Celery beat scheduler (needs CELERY_BROKER_URL)"
 
@@ -50,6 +51,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+bench: install messages
+	$(BIN)/python bench/library.py
 
 format: install
 	$(BIN)/ruff format .

@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_BOX = (480, 480)
 # Text extraction stays cheap: the first pages of a PDF, the first bytes of a text file.
 PDF_PAGES_READ = 30
+# A larger PDF (scans, mostly) is not read at all: a damaged one can take pypdf a long time.
+PDF_TEXT_MAX_BYTES = 25 * 1024 * 1024
 TEXT_BYTES_READ = 256 * 1024
 
 
@@ -71,7 +73,7 @@ def process_version(version_id: int) -> bool:
     try:
         if version.kind == "image":
             thumbnail = _thumbnail(version)
-        elif version.kind == "pdf":
+        elif version.kind == "pdf" and version.size <= PDF_TEXT_MAX_BYTES:
             text = _pdf_text(version)
         elif version.kind == "text":
             text = _plain_text(version)

@@ -73,8 +73,15 @@ def user_client(client, user):
 def _inline_tasks_unless_a_worker_is_asked_for(request):
     """Tasks run inline in tests (so their email lands in mail.outbox), except in tests that ask
     for the real `celery_worker`."""
+    from celery._state import _set_task_join_will_block
+
     from cop.celery import app
 
+    # Celery guards each inline task with a process-wide "joining would block" flag, set and
+    # restored around the call. Two inline tasks at once in the live server's threads (two
+    # uploads in a browser journey) restore it out of order and leave it set, and a later
+    # result.get() would then refuse to wait. The test process is never a worker: clear it.
+    _set_task_join_will_block(False)
     if "celery_worker" in request.fixturenames:
         yield
         return

@@ -201,3 +201,39 @@ def test_a_file_over_the_limit_is_refused_in_the_page(demo, page, live_server, s
     assert sent == []
     assert not Document.objects.filter(title="long-report").exists()
     assert page.console_errors == []
+
+
+DROP_FILES = """(zone, files) => {
+    const transfer = new DataTransfer();
+    for (const [name, type, text] of files) transfer.items.add(new File([text], name, { type }));
+    for (const kind of ["dragenter", "dragover", "drop"]) {
+        const init = { bubbles: true, cancelable: true, dataTransfer: transfer };
+        zone.dispatchEvent(new DragEvent(kind, init));
+    }
+}"""
+
+
+def test_files_dropped_on_the_page_are_uploaded_into_the_open_folder(demo, page, live_server):
+    log_in(page, live_server, "member@example.com", "Maya Member")
+    _open_the_library(page)
+    page.get_by_role("link", name="Resources").click()
+    expect(page.get_by_role("navigation", name="Folders")).to_contain_text("Resources")
+    zone = page.locator("[data-drop-zone]")
+    zone.evaluate(
+        DROP_FILES,
+        [
+            ["agenda.md", "text/markdown", "# Agenda\n\n1. Warm-up\n2. Lesson study debrief\n"],
+            ["minutes.txt", "text/plain", "Minutes of the October meeting.\n"],
+        ],
+    )
+    items = page.locator("[data-upload-list] li.upload-item")
+    expect(items).to_have_count(2)
+    for item in items.all():
+        expect(item).to_have_attribute("data-state", "done")
+    page.get_by_role("link", name="Show the updated library").click()
+    table = page.locator("table.document-table")
+    expect(table.get_by_role("link", name="agenda")).to_be_visible()
+    expect(table.get_by_role("link", name="minutes")).to_be_visible()
+    dropped = Document.objects.filter(title__in=["agenda", "minutes"]).select_related("folder")
+    assert sorted(item.folder.name for item in dropped) == ["Resources", "Resources"]
+    assert page.console_errors == []

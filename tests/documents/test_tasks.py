@@ -94,6 +94,20 @@ def test_tasks_process_version_reads_the_text_of_a_pdf(cast, a_pdf, settings):
     assert _thumbnails(settings, cast.public) == []
 
 
+def test_tasks_process_version_leaves_the_text_of_a_large_pdf_unread(cast, a_pdf, monkeypatch):
+    """Reading is kept cheap: a PDF past PDF_TEXT_MAX_BYTES (scans, mostly) is not parsed."""
+    from documents import tasks
+
+    monkeypatch.setattr(tasks, "PDF_TEXT_MAX_BYTES", len(a_pdf) - 1)
+    version = _version(cast.public, cast.member, "protocol.pdf", a_pdf)
+
+    assert process_version(version.pk) is True
+
+    version.refresh_from_db()
+    assert version.text == ""
+    assert version.processed_at is not None
+
+
 def test_tasks_process_version_reads_a_text_file(cast):
     content = "Warm-up problems\n\n1. How many squares on a chessboard? — café\n".encode()
     version = _version(cast.public, cast.member, "warm-up.md", content)
