@@ -34,11 +34,15 @@ from documents.forms import (
     UploadForm,
     VersionForm,
 )
-from documents.models import Document, DocumentVersion, Folder
+from documents.models import MAX_FOLDER_DEPTH, Document, DocumentVersion, Folder
 
 DOCUMENTS_PER_PAGE = 30
 # Text and markdown files are shown on the page up to this size; larger ones are downloads.
 TEXT_PREVIEW_BYTES = 200 * 1024
+# Chromium's PDF viewer refuses to run in a sandboxed document, so a PDF shown in the page's frame
+# gets a policy that lets the viewer (an embedded object of our origin) show it and nothing else
+# load, and that only our own pages may frame it.
+PDF_FRAME_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 
 def _largest_upload() -> int:
@@ -115,8 +119,6 @@ def _library(request: HttpRequest, access: Access, folder: Folder | None) -> Htt
 
 
 def _can_nest(folder: Folder | None) -> bool:
-    from documents.models import MAX_FOLDER_DEPTH
-
     return folder is None or folder.depth < MAX_FOLDER_DEPTH
 
 
@@ -538,11 +540,6 @@ def _serve(request: HttpRequest, version: DocumentVersion) -> HttpResponse:
     return response
 
 
-# Chromium's PDF viewer refuses to run in a sandboxed document; a PDF frame gets a policy that
-# allows nothing else: no script of ours, no plugin, no connection, framed by our pages only.
-PDF_FRAME_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
-
-
 @community_view
 def download(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/download/: the current version (?inline=1 to preview)."""
@@ -550,7 +547,6 @@ def download(request: HttpRequest, access: Access, document_id: int) -> HttpResp
     item = _document(access, document_id)
     if item.current_version is None:
         raise Http404
-    item.current_version.document = item
     return _serve(request, item.current_version)
 
 
