@@ -267,6 +267,25 @@ def test_upload_several_files_in_one_post(cast, member_client):
     assert all(d.uploaded_by == cast.member and d.version_count == 1 for d in documents.values())
 
 
+def test_upload_checks_the_csrf_token_after_installing_the_limiter(cast):
+    """The view is exempt from the middleware's check only to read the body itself: a post
+    without the token is refused, and one with it goes through."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.member)
+    refused = client.post(UPLOAD, {"files": [uploaded("notes.txt", b"Forged upload.")]})
+    assert refused.status_code == 403
+    assert not Document.objects.exists()
+
+    page = client.get(LIBRARY)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text(page)).group(1)
+    accepted = client.post(
+        UPLOAD,
+        {"csrfmiddlewaretoken": token, "files": [uploaded("notes.txt", b"Real upload.")]},
+    )
+    assert accepted.status_code == 302
+    assert Document.objects.filter(title="notes").exists()
+
+
 def test_upload_into_a_folder_returns_to_it(cast, member_client):
     folder = _folder(cast.public, "Minutes", by=cast.member)
 
