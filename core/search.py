@@ -65,3 +65,24 @@ def search_query(query: str):
         | SearchQuery(query, config="french", search_type="websearch")
         | SearchQuery(query, config="simple", search_type="websearch")
     )
+
+
+def uses_full_text() -> bool:
+    """Whether the database searches the stored vectors (PostgreSQL) or by substring."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def ranked_matches(items, query: str, *then_by: str):
+    """The rows of `items` whose `search_vector` matches `query`, best first, then `then_by`
+    (PostgreSQL only: see uses_full_text)."""
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+
+    tsquery = search_query(query)
+    return (
+        items.filter(search_vector=tsquery)
+        .annotate(rank=SearchRank(F("search_vector"), tsquery))
+        .order_by("-rank", *then_by)
+    )

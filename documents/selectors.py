@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from communities.permissions import Access, communities_visible_to
-from core.search import escape_and_mark, search_query, substring_snippet
+from core.search import escape_and_mark, ranked_matches, substring_snippet, uses_full_text
 from documents.models import FOLDER_PATH_RELATED, Document, DocumentVersion, Folder, Tag
 
 SORTS = {
@@ -115,8 +115,6 @@ def search_documents(
 ) -> QuerySet[Document]:
     """Live documents matching `query` in the communities the person may see, best first:
     their title, tags, description and the text of the current version."""
-    from django.db import connection
-
     words = query.split()
     if not words:
         return Document.objects.none()
@@ -130,16 +128,8 @@ def search_documents(
         documents = documents.filter(updated_at__date__gte=since)
     if until:
         documents = documents.filter(updated_at__date__lte=until)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchRank
-        from django.db.models import F
-
-        tsquery = search_query(query)
-        return (
-            documents.filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-rank", "-updated_at", "-id")
-        )
+    if uses_full_text():
+        return ranked_matches(documents, query, "-updated_at", "-id")
     for word in words:
         documents = documents.filter(
             Q(title__icontains=word)

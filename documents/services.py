@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, Sum, Value
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -21,7 +21,7 @@ from accounts.models import User
 from communities import services as community_services
 from communities.models import Community
 from core.markdown import render_markdown
-from core.search import SEARCH_CONFIGS
+from core.search import SEARCH_CONFIGS, uses_full_text
 from core.uploads import InspectedUpload, inspect_upload, storage_name
 from documents.models import MAX_FOLDER_DEPTH, Document, DocumentVersion, Folder, Tag
 
@@ -405,7 +405,7 @@ def purge_trash(now=None) -> int:
 
 def _index_for_search(document: Document) -> None:
     """Title (A), tags (A), description (B) and the current version's text (C)."""
-    if connection.vendor != "postgresql":
+    if not uses_full_text():
         return
     from django.contrib.postgres.search import SearchVector
 

@@ -264,23 +264,13 @@ def folder_new(request: HttpRequest, access: Access) -> HttpResponse:
     access.require("document.upload")
     parent_id = request.POST.get("parent") or request.GET.get("parent")
     parent = _folder(access, parent_id) if parent_id else None
-    form = FolderForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            folder = services.create_folder(
-                access.community, parent=parent, name=form.cleaned_data["name"], by=request.user
-            )
-        except ValidationError as error:
-            form.add_error("name", error)
-        else:
-            messages.success(request, _("Folder “%(name)s” created.") % {"name": folder.name})
-            return redirect(folder.get_absolute_url())
-    return render(
-        request,
-        "documents/folder_form.html",
-        {"community": access.community, "access": access, "form": form, "parent": parent},
-        status=400 if request.method == "POST" else 200,
-    )
+
+    def create(name: str) -> Folder:
+        folder = services.create_folder(access.community, parent=parent, name=name, by=request.user)
+        messages.success(request, _("Folder “%(name)s” created.") % {"name": folder.name})
+        return folder
+
+    return _folder_form(request, access, create, FolderForm(request.POST or None), parent=parent)
 
 
 @community_view
@@ -291,19 +281,29 @@ def folder_edit(request: HttpRequest, access: Access, folder_id: int) -> HttpRes
     folder = _folder(access, folder_id)
     if not can_change_folder(access, folder):
         raise PermissionDenied
+
+    def rename(name: str) -> Folder:
+        services.rename_folder(folder, name=name, by=request.user)
+        messages.success(request, _("Folder renamed."))
+        return folder
+
     form = FolderForm(request.POST or None, initial={"name": folder.name})
+    return _folder_form(request, access, rename, form, folder=folder)
+
+
+def _folder_form(request, access: Access, save, form, **context) -> HttpResponse:
+    """The folder name form: on a valid post, `save(name)` and go to the folder."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.rename_folder(folder, name=form.cleaned_data["name"], by=request.user)
+            folder = save(form.cleaned_data["name"])
         except ValidationError as error:
             form.add_error("name", error)
         else:
-            messages.success(request, _("Folder renamed."))
             return redirect(folder.get_absolute_url())
     return render(
         request,
         "documents/folder_form.html",
-        {"community": access.community, "access": access, "form": form, "folder": folder},
+        {"community": access.community, "access": access, "form": form, **context},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -10,8 +10,10 @@ from core.search import (
     HIGHLIGHT_STOP,
     LESS_THAN_STAND_IN,
     escape_and_mark,
+    ranked_matches,
     search_query,
     substring_snippet,
+    uses_full_text,
 )
 from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
 
@@ -168,8 +170,6 @@ def search_posts(
     PostgreSQL: full-text search on the stored, weighted vector (GIN index), ranked. Elsewhere:
     a plain substring match, newest first. Pass a page of the results to `with_snippets`.
     """
-    from django.db import connection
-
     from communities.permissions import communities_visible_to
 
     words = query.split()
@@ -194,16 +194,8 @@ def search_posts(
         posts = posts.filter(created_at__date__gte=since)
     if until:
         posts = posts.filter(created_at__date__lte=until)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchRank
-        from django.db.models import F
-
-        tsquery = search_query(query)
-        return (
-            posts.filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-rank", "-created_at", "-id")
-        )
+    if uses_full_text():
+        return ranked_matches(posts, query, "-created_at", "-id")
     for word in words:
         # The title belongs to the thread's first post, as in the full-text vector.
         posts = posts.filter(Q(body__icontains=word) | Q(number=1, thread__title__icontains=word))
@@ -212,11 +204,10 @@ def search_posts(
 
 def with_snippets(posts: list[Post], query: str) -> list[Post]:
     """Give each post of a results page its `snippet`: escaped, with the matches in <mark>."""
-    from django.db import connection
 
     if not posts:
         return posts
-    if connection.vendor == "postgresql":
+    if uses_full_text():
         from django.contrib.postgres.search import SearchHeadline
         from django.db.models import Value
         from django.db.models.functions import Replace

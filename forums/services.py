@@ -1,6 +1,6 @@
 """Every write of the forums: forums, threads, posts, reactions, subscriptions, read state."""
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,7 @@ from accounts.models import User
 from communities import services as community_services
 from communities.models import Community, Membership
 from core.markdown import find_mentions, render_markdown
-from core.search import SEARCH_CONFIGS
+from core.search import SEARCH_CONFIGS, uses_full_text
 from forums.models import (
     Attachment,
     Forum,
@@ -111,7 +111,7 @@ def _render(community: Community, body: str) -> tuple[str, dict[str, User]]:
 
 def _index_for_search(post: Post, title: str) -> None:
     """Store the weighted search vector: the thread's title (A, first post only), the body (B)."""
-    if connection.vendor != "postgresql":
+    if not uses_full_text():
         return
     from django.contrib.postgres.search import SearchVector
 

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from core.db import postgresql_only
+
 CREATE = (
     "CREATE INDEX IF NOT EXISTS forums_post_search_vector_gin "
     "ON forums_post USING gin (search_vector);"
@@ -9,15 +11,8 @@ CREATE = (
 DROP = "DROP INDEX IF EXISTS forums_post_search_vector_gin;"
 
 
-def _on_postgresql(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("forums", "0001_initial")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    operations = [postgresql_only(CREATE, DROP)]

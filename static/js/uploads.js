@@ -60,17 +60,20 @@
     return file.size > Math.max(limit, isVideo ? videoLimit : limit);
   }
 
-  function send(form, file, done) {
-    var list = form.querySelector("[data-upload-list]");
-    var view = row(list, file);
+  // Files refused here (empty, too large) are marked at once and never sent.
+  function refusedInPage(form, file, view) {
     if (file.size === 0) {
       fail(view, format(form.dataset.empty, file.name));
-      return done();
+      return true;
     }
     if (tooLarge(form, file)) {
       fail(view, format(form.dataset.tooLarge, file.name));
-      return done();
+      return true;
     }
+    return false;
+  }
+
+  function send(form, file, view, done) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
     var folder = form.querySelector("[name=folder]");
@@ -102,24 +105,21 @@
   }
 
   function uploadAll(form, files) {
-    var queue = Array.prototype.slice.call(files, 0, Number(form.dataset.maxFiles) || 20);
+    var chosen = Array.prototype.slice.call(files, 0, Number(form.dataset.maxFiles) || 20);
     var list = form.querySelector("[data-upload-list]");
     var reload = list.querySelector("[data-reload]");
     if (reload) reload.remove();
-    var remaining = queue.length;
-    // Two at a time: steady progress without flooding the connection.
-    var next = 0;
-    function start() {
-      if (next >= queue.length) return;
-      send(form, queue[next++], function () {
-        remaining -= 1;
-        if (remaining === 0) finished(form);
-        else start();
-      });
-    }
-    start();
-    start();
+    // Every file gets its row and bar at once; they are then sent one after the other, each on
+    // its own request: one upload at a time uses the connection as well as several, and spares
+    // the server concurrent writes.
+    var queue = chosen
+      .map(function (file) { return { file: file, view: row(list, file) }; })
+      .filter(function (entry) { return !refusedInPage(form, entry.file, entry.view); });
     form.querySelector("input[type=file]").value = "";
+    (function next(index) {
+      if (index >= queue.length) return finished(form);
+      send(form, queue[index].file, queue[index].view, function () { next(index + 1); });
+    })(0);
   }
 
   function finished(form) {
@@ -158,5 +158,7 @@
       event.preventDefault();
       if (event.dataTransfer && event.dataTransfer.files.length) uploadAll(form, event.dataTransfer.files);
     });
+    // Until this is set, the form posts its files the plain way (a click before the script ran).
+    form.setAttribute("data-ready", "");
   });
 })();
