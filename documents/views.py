@@ -69,6 +69,14 @@ def _changeable(access: Access, document: Document) -> Document:
     return document
 
 
+def _editable(access: Access, document_id: int) -> Document:
+    """A document out of the trash that the person may change (403 if they may not)."""
+    item = _changeable(access, _document(access, document_id))
+    if item.is_trashed:
+        raise Http404
+    return item
+
+
 def _library_url(community, folder: Folder | None) -> str:
     if folder is None:
         return reverse("documents", args=[community.slug])
@@ -380,9 +388,7 @@ def document(request: HttpRequest, access: Access, document_id: int) -> HttpResp
 def document_edit(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/edit/: title, description, tags, folder."""
     access.require("document.upload")
-    item = _changeable(access, _document(access, document_id))
-    if item.is_trashed:
-        raise Http404
+    item = _editable(access, document_id)
     form = DocumentForm(request.POST or None, instance=item, community=access.community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -409,9 +415,7 @@ def document_edit(request: HttpRequest, access: Access, document_id: int) -> Htt
 def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/versions/new/: upload a new version with a note."""
     access.require("document.upload")
-    item = _changeable(access, _document(access, document_id))
-    if item.is_trashed:
-        raise Http404
+    item = _editable(access, document_id)
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -444,9 +448,7 @@ def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpR
 def version_restore(request: HttpRequest, access: Access, document_id: int, number: int):
     """/c/<slug>/documents/<id>/versions/<n>/restore/: make an older version current again."""
     access.require("document.upload")
-    item = _changeable(access, _document(access, document_id))
-    if item.is_trashed:
-        raise Http404
+    item = _editable(access, document_id)
     version = item.versions.filter(number=number).first()
     if version is None:
         raise Http404
