@@ -261,6 +261,10 @@ COP_VIDEO_MAX_BYTES = env.int("COP_VIDEO_MAX_BYTES", default=1024 * 1024 * 1024)
 # upload folder (e.g. /protected-media/): downloads are checked here, then handed to nginx with
 # X-Accel-Redirect instead of streamed by the app (default: empty, the app streams).
 COP_X_ACCEL_REDIRECT = env.str("COP_X_ACCEL_REDIRECT", default="")
+# COP_IMAGE_MAX_PIXELS: the most pixels of any image Praxis decodes (default 40 million, e.g.
+# 8000 × 5000). Checked from the header before decoding: a larger avatar is refused, a larger
+# forum attachment or library file is kept as a plain file without thumbnail.
+COP_IMAGE_MAX_PIXELS = env.int("COP_IMAGE_MAX_PIXELS", default=40_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email ------------------------------------------------------------------------------------
