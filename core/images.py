@@ -3,8 +3,8 @@
 A small compressed file can hold a huge image (a 500 KB PNG of 13000 × 13000 pixels takes over a
 gigabyte to decode), so every place that decodes an image — avatars, thumbnails, the upload
 check — first reads the size from the header, which Pillow parses without decoding, and compares
-it with COP_IMAGE_MAX_PIXELS. Pillow's own bomb guard is set to the same limit when the app starts
-(CoreConfig.ready), so a decode that slipped past a check still stops at twice the limit.
+it with COP_IMAGE_MAX_PIXELS. Over the limit an image is never decoded: an avatar is refused, an
+attachment or a library file is kept as a plain file, without thumbnail or inline preview.
 """
 
 from django.conf import settings
@@ -21,7 +21,3 @@ def too_many_pixels(image: Image.Image) -> bool:
     width, height = image.size
     return width * height > max_pixels()
 
-
-def apply_pillow_limit() -> None:
-    """Make Pillow warn above the limit and refuse to open images over twice the limit."""
-    Image.MAX_IMAGE_PIXELS = max_pixels()
