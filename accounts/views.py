@@ -1,18 +1,22 @@
-"""Profile and language preference."""
+"""Profile, language preference, and avatars in the embedded mode."""
+
+import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm
+from accounts.models import User
+from core.files import file_response
 
 
 @login_required
@@ -71,3 +75,26 @@ def set_language(request: HttpRequest) -> HttpResponseRedirect:
         services.set_language(request.user, language)
     _set_language_cookie(response, language)
     return response
+
+
+@require_GET
+def avatar(request: HttpRequest, path: str) -> HttpResponse:
+    """/media/<path> with files on the local disk: an avatar, and nothing else.
+
+    The name must be the exact stored name of somebody's avatar: no path is ever resolved from
+    the request, so no spelling of "..", encoded or not, can reach another file of the upload
+    folder (library documents and forum attachments are served only by their checked views).
+    """
+    if "\x00" in path:
+        raise Http404
+    person = User.objects.filter(avatar=path).only("avatar").first()
+    if person is None:
+        raise Http404
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return file_response(
+        request,
+        person.avatar,
+        filename=path.rpartition("/")[2],
+        content_type=content_type,
+        inline=True,
+    )

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import avatar
+
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("communities.urls")),
@@ -16,5 +18,6 @@ urlpatterns = [
 ]
 
 if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
-    # Local uploads (embedded mode); with S3 the storage serves its own files.
-    urlpatterns += [path("media/", include("core.media_urls"))]
+    # Avatars on the local disk (embedded mode); with S3 the storage serves its own files.
+    # Nothing else of the upload folder is reachable here.
+    urlpatterns += [path("media/<path:path>", avatar, name="media")]

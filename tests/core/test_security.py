@@ -155,12 +155,68 @@ def test_security_uploaded_media_is_served_inert(client, settings):
     path = Path(settings.MEDIA_ROOT) / "avatars" / "x.html"
     path.parent.mkdir(parents=True)
     path.write_text("<script>alert(1)</script>")
+    UserFactory(avatar="avatars/x.html")
 
     response = client.get("/media/avatars/x.html")
 
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_security_media_serves_a_real_avatar_only(client, settings):
+    folder = Path(settings.MEDIA_ROOT) / "avatars"
+    folder.mkdir(parents=True)
+    (folder / "kept.jpg").write_bytes(b"\xff\xd8\xff avatar bytes")
+    (folder / "orphan.jpg").write_bytes(b"\xff\xd8\xff left behind")
+    UserFactory(avatar="avatars/kept.jpg")
+
+    served = client.get("/media/avatars/kept.jpg")
+
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"\xff\xd8\xff avatar bytes"
+    # A file in the folder that is nobody's avatar (a replaced one, a planted one) is not served.
+    assert client.get("/media/avatars/orphan.jpg").status_code == 404
+
+
+# Every spelling of "leave the avatars folder" seen in the attack, and its relatives.
+TRAVERSALS = [
+    "/media/avatars/%2e%2e/{target}",
+    "/media/avatars/..%2f{target}",
+    "/media/avatars/%2e%2e%2f{target}",
+    "/media/avatars/%2E%2E/{target}",
+    "/media/avatars/../{target}",
+    "/media/avatars/./../{target}",
+    "/media/avatars//../{target}",
+    "/media/avatars/%2e%2e%5c{target}",
+    "/media/avatars/..%5c{target}",
+    "/media/avatars/..\\{target}",
+    "/media/avatars/%252e%252e/{target}",
+    "/media/avatars/%252e%252e%252f{target}",
+    "/media/avatars/x/../../{target}",
+    "/media/avatars/%2e%2e/%2e%2e/media/{target}",
+    "/media/{target}",
+    "/media/avatars%2f..%2f{target}",
+]
+
+
+@pytest.mark.parametrize("spelling", TRAVERSALS)
+def test_security_media_never_serves_a_private_file_through_the_avatar_folder(
+    client, settings, spelling
+):
+    """A library file or forum attachment is reachable only through its permission check."""
+    secret = b"%PDF-1.4 private minutes of the private community"
+    for target in ("documents/7/0123456789abcdef0123456789abcdef.pdf", "forums/2026/11/a.pdf"):
+        stored = Path(settings.MEDIA_ROOT) / target
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_bytes(secret)
+        UserFactory(avatar="avatars/real.jpg")
+
+        response = client.get(spelling.format(target=target))
+
+        assert response.status_code in {400, 404}, spelling
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert secret not in body
 
 
 def test_security_media_refuses_paths_outside_the_upload_folder(client):
