@@ -40,6 +40,7 @@ run: install messages
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Praxis is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Debug pages are off; a developer turns them on with: COP_DEBUG=1 make run"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install messages

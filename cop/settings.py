@@ -33,8 +33,9 @@ PRODUCTION = COP_ENV == "production"
 # COP_DATA_DIR: where the embedded mode keeps its database, uploads and mail (default var/).
 DATA_DIR = Path(env.str("COP_DATA_DIR", default=str(BASE_DIR / "var")))
 
-# COP_DEBUG: Django's debug pages (default on in embedded mode, off in production).
-DEBUG = env.bool("COP_DEBUG", default=not PRODUCTION)
+# COP_DEBUG: Django's debug pages (default off in every mode). They show settings, tracebacks
+# and every URL pattern to whoever meets an error, so they are for a developer's own machine.
+DEBUG = env.bool("COP_DEBUG", default=False)
 
 
 def _embedded_secret_key() -> str:
