@@ -149,3 +149,9 @@ def with_snippets(documents: list[Document], query: str) -> list[Document]:
         )
         document.snippet = escape_and_mark(substring_snippet(source, words)) if source else ""
     return documents
+
+
+def document_labels(ids) -> dict[int, str]:
+    """Current titles of the documents still in the library (not in the trash); the activity
+    feed names documents with it (registered in DocumentsConfig.ready)."""
+    return dict(Document.objects.live().filter(pk__in=ids).values_list("pk", "title"))

@@ -6,7 +6,11 @@ class ForumsConfig(AppConfig):
     name = "forums"
 
     def ready(self) -> None:
-        from communities.activity import register_activity_verb
+        from communities.activity import register_activity_target, register_activity_verb
+        from forums.models import Post, Thread
+        from forums.selectors import post_labels, thread_labels
 
         register_activity_verb("thread.created", _("%(actor)s started “%(target)s”"))
         register_activity_verb("post.created", _("%(actor)s replied in “%(target)s”"))
+        register_activity_target(Thread, thread_labels)
+        register_activity_target(Post, post_labels)

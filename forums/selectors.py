@@ -277,3 +277,23 @@ def pending_posts(access: Access) -> QuerySet[Post]:
         .select_related("thread__community", "thread__forum", "author")
         .order_by("created_at", "id")
     )
+
+
+# --- What the activity feed calls things (registered in ForumsConfig.ready) -----------------
+
+
+def thread_labels(ids) -> dict[int, str]:
+    """Current titles of the threads still shown (not hidden by moderation)."""
+    return dict(
+        Thread.objects.filter(pk__in=ids, hidden_at__isnull=True).values_list("pk", "title")
+    )
+
+
+def post_labels(ids) -> dict[int, str]:
+    """For each post still shown (neither it nor its thread hidden, not waiting for approval),
+    its thread's current title."""
+    return dict(
+        Post.objects.filter(
+            pk__in=ids, hidden_at__isnull=True, is_pending=False, thread__hidden_at__isnull=True
+        ).values_list("pk", "thread__title")
+    )

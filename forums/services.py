@@ -183,15 +183,11 @@ def announce_post(post: Post) -> None:
     thread = post.thread
     author = post.author
     if post.number == 1:
-        community_services.record_activity(
-            thread.community, author, "thread.created", thread, summary=thread.title
-        )
+        community_services.record_activity(thread.community, author, "thread.created", thread)
         _notify_forum_watchers(thread, author)
         _notify_mentions(post, author, already=set())
         return
-    community_services.record_activity(
-        thread.community, author, "post.created", post, summary=thread.title
-    )
+    community_services.record_activity(thread.community, author, "post.created", post)
     mentioned = _notify_mentions(post, author, already=set())
     _notify_thread_watchers(post, author, skip=mentioned)
 

@@ -17,9 +17,11 @@ def record_activity(
     summary: str = "",
     url: str = "",
 ) -> Activity:
-    """Note that something members care about happened; the feed and digests read it."""
-    if not summary and target is not None:
-        summary = str(target)
+    """Note that something members care about happened; the feed and digests read it.
+
+    With a target, no text of it is stored: readers name the target as it is when they look
+    (communities.activity). `summary` is for events without a target.
+    """
     if not url and target is not None and hasattr(target, "get_absolute_url"):
         url = target.get_absolute_url()
     return Activity.objects.create(
@@ -28,7 +30,7 @@ def record_activity(
         verb=verb,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=target.pk if target is not None else None,
-        summary=summary[:300],
+        summary="" if target is not None else summary[:300],
         url=url[:500],
     )
 

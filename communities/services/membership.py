@@ -46,9 +46,7 @@ def add_member(
     except IntegrityError:
         # Two requests raced to add the same person: the other one won.
         return Membership.objects.get(community=community, user=user)
-    record_activity(
-        community, user, "member.joined", user, summary=user.name, url=community.get_absolute_url()
-    )
+    record_activity(community, user, "member.joined", user, url=community.get_absolute_url())
     if via != "join":
         audit(actor or user, community, f"member.add.{via}", user, details={"role": role})
     return membership
@@ -103,7 +101,6 @@ def change_role(membership: Membership, *, actor: User, role: str, ip: str | Non
         actor,
         "member.role_changed",
         membership.user,
-        summary=membership.user.name,
         url=community.get_absolute_url(),
     )
     _tell(

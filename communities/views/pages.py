@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from communities import selectors
+from communities.activity import with_current_targets
 from communities.forms import DirectoryForm
 from communities.permissions import Access
 from communities.views._common import community_view, paginate, query_without_page
@@ -50,6 +51,8 @@ def community(request: HttpRequest, access: Access) -> HttpResponse:
         )
     access.require("community.view")
     feed = paginate(request, selectors.activity_feed(access), FEED_PAGE_SIZE)
+    # Each line names its target as it is now: renamed, hidden or trashed things never linger.
+    feed.object_list = with_current_targets(feed.object_list)
     context = {
         "access": access,
         "community": access.community,

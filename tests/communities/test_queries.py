@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from communities.models import Activity, AuditEvent, Community, Invitation, Notification
+from communities.models import AuditEvent, Community, Invitation, Notification
+from communities.services import record_activity
 from tests.communities.helpers import text
 from tests.factories import (
     CommunityFactory,
@@ -67,14 +68,12 @@ def test_queries_front_page_as_a_member(login):
 
 def test_queries_community_home_feed(cast, member_client):
     def add(count):
-        for _ in range(count):
-            Activity.objects.create(
-                community=cast.public,
-                actor=UserFactory(),
-                verb="member.joined",
-                summary="Someone",
-                url="/c/open-practice/",
-            )
+        for number in range(count):
+            person = UserFactory()
+            # Each kind of target is named from its current row: one query per kind, not per line.
+            record_activity(cast.public, person, "member.joined", person)
+            if number % 2 == 0:
+                record_activity(cast.public, person, "community.created", cast.public)
 
     _assert_flat(member_client, "/c/open-practice/", 'class="activity ', add)
 
