@@ -11,10 +11,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.images import max_pixels, too_many_pixels
+
 AVATAR_SIZE = 256
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
-# Refuse images whose pixel count could exhaust memory when decoded (decompression bombs).
-MAX_PIXELS = 40_000_000
 
 
 def normalise_avatar(upload: UploadedFile) -> ContentFile:
@@ -40,13 +40,18 @@ def normalise_avatar(upload: UploadedFile) -> ContentFile:
         with Image.open(upload) as probe:
             image_format = probe.format
             width, height = probe.size
+            # Decompression bombs: the pixel count comes from the header, before any decode.
+            oversized = too_many_pixels(probe)
             probe.verify()
         if image_format not in ACCEPTED_FORMATS:
             raise refused
-        if width * height > MAX_PIXELS:
+        if oversized:
             raise ValidationError(
-                _("This image is too large in pixels (%(width)s × %(height)s).")
-                % {"width": width, "height": height},
+                _(
+                    "This image is too large in pixels (%(width)s × %(height)s): at most "
+                    "%(megapixels)s million pixels are accepted."
+                )
+                % {"width": width, "height": height, "megapixels": max_pixels() // 1_000_000},
                 code="too_many_pixels",
             )
         upload.seek(0)
@@ -61,7 +66,13 @@ def normalise_avatar(upload: UploadedFile) -> ContentFile:
             else:
                 picture = picture.convert("RGB")
             picture = ImageOps.fit(picture, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            _("This image is too large in pixels: at most %(megapixels)s million are accepted.")
+            % {"megapixels": max_pixels() // 1_000_000},
+            code="too_many_pixels",
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise refused from None
     output = io.BytesIO()
     picture.save(output, format="JPEG", quality=85, optimize=True)

@@ -18,13 +18,14 @@ from django.utils.http import content_disposition_header
 from core.uploads import sanitize_filename
 
 # Types a browser shows without running anything; every other type is served as a download.
+# PDF is not one of them: a PDF can carry JavaScript that the browser's viewer runs on our
+# origin. PDFs are previewed as page images made on the server, and downloaded as attachments.
 INLINE_TYPES = frozenset(
     {
         "image/png",
         "image/jpeg",
         "image/gif",
         "image/webp",
-        "application/pdf",
         "video/mp4",
         "video/webm",
         "audio/mpeg",

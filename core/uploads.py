@@ -24,13 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
+from core.images import too_many_pixels
+
 KINDS = frozenset({"image", "pdf", "video", "audio", "text", "document", "archive"})
 # The first bytes every check looks at; also the reach of the markup scan inside images.
 HEAD_BYTES = 64 * 1024
 MAX_NAME_LENGTH = 255
 # Images up to this many pixels are fully decoded to prove they are images (about 64 MB of
 # RGBA at worst); larger ones are checked by Pillow's verify() and header parse only, and JPEGs
-# of any size are decoded at 1/8 scale.
+# are decoded at 1/8 scale. Over the pixel limit (core.images) nothing is decoded at all.
 DECODE_CHECK_PIXELS = 16_000_000
 
 
@@ -42,6 +44,9 @@ class InspectedUpload:
     kind: str  # "image" | "pdf" | "video" | "audio" | "text" | "document" | "archive"
     size: int
     sha256: str
+    # An image over COP_IMAGE_MAX_PIXELS: kept as a plain file, never decoded (no thumbnail, no
+    # inline display that would make members' browsers decode it).
+    too_many_pixels: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,15 +319,27 @@ def _sniff(head: bytes, upload: File, *, complete: bool, name: str) -> FileType 
 # --- Deeper checks -----------------------------------------------------------------------------
 
 
-def _check_image(head: bytes, upload: File, file_type: FileType) -> None:
-    """Refuse image/markup polyglots and anything Pillow cannot read as the image it claims."""
+def _check_image(head: bytes, upload: File, file_type: FileType) -> bool:
+    """Refuse image/markup polyglots and anything Pillow cannot read as the image it claims.
+
+    Returns whether the image is over the pixel limit, in which case it is not decoded at all.
+    """
     if _MARKUP_IN_IMAGE.search(head) or (file_type is GIF and _GIF_SCRIPT.match(head)):
         raise _Refused("active_content")
     unreadable = _Refused("unreadable", kind=KIND_NAME["image"])
     try:
         upload.seek(0)
-        with Image.open(upload, formats=[_PILLOW_FORMATS[file_type]]) as image:
+        try:
+            opened = Image.open(upload, formats=[_PILLOW_FORMATS[file_type]])
+        except Image.DecompressionBombError:
+            # Past Pillow's own guard (twice its default limit): not even kept as a file.
+            raise _Refused("bomb", megapixels=2 * Image.MAX_IMAGE_PIXELS // 1_000_000) from None
+        with opened as image:
+            # The size comes from the header; verify() reads no pixel data either.
+            oversized = too_many_pixels(image)
             image.verify()  # PNG: every chunk's CRC; other formats: the headers parsed on open
+        if oversized:
+            return True
         upload.seek(0)
         with Image.open(upload, formats=[_PILLOW_FORMATS[file_type]]) as image:
             if file_type is JPEG:
@@ -336,6 +353,7 @@ def _check_image(head: bytes, upload: File, file_type: FileType) -> None:
         Image.DecompressionBombError,
     ):  # fmt: skip
         raise unreadable from None
+    return False
 
 
 # --- Names -------------------------------------------------------------------------------------
@@ -405,6 +423,10 @@ def _refusal(code: str, name: str, **params: object) -> ValidationError:
         ),
         "mismatch": _("“%(name)s” does not hold what its name says: its content is %(actual)s."),
         "unreadable": _("“%(name)s” looks like %(kind)s but cannot be read as one."),
+        "bomb": _(
+            "“%(name)s” is an image of more than %(megapixels)s million pixels, which Praxis "
+            "does not keep. Reduce its size and upload it again."
+        ),
         "macros": _(
             "“%(name)s” contains macros, which are not accepted. Save it without macros and "
             "upload it again."
@@ -447,8 +469,7 @@ def inspect_upload(
         claimed_kinds = CLAIMED_KINDS.get(_last_extension(shown_name).lower())
         if claimed_kinds and file_type.kind not in claimed_kinds:
             raise _Refused("mismatch", actual=KIND_NAME[file_type.kind])
-        if file_type.kind == "image":
-            _check_image(head, upload, file_type)
+        oversized = file_type.kind == "image" and _check_image(head, upload, file_type)
     except _Refused as refused:
         raise _refusal(refused.code, shown_name, **refused.params) from None
     finally:
@@ -461,4 +482,5 @@ def inspect_upload(
         kind=file_type.kind,
         size=size,
         sha256=sha256,
+        too_many_pixels=oversized,
     )

@@ -77,3 +77,23 @@ class JoinRequestFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory, join_policy=Community.JoinPolicy.REQUEST)
     user = factory.SubFactory(UserFactory)
     message = "I teach geometry and would like to learn from your lesson studies."
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A valid grayscale PNG of width × height black pixels, built without ever holding the
+    pixels: a decompression bomb (13000 × 13000 is about half a megabyte)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (width + 1)  # filter byte 0, then one byte a pixel
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )

@@ -6,6 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.factories import huge_png
+
 pytestmark = pytest.mark.django_db
 
 PROFILE = {
@@ -113,6 +115,43 @@ def test_profile_avatar_refuses_what_is_not_an_accepted_image(
     assert not user.avatar
     # Nothing else the person typed is lost.
     assert 'value="Dr. Ada Planner"' in response.content.decode()
+
+
+def test_profile_avatar_over_the_pixel_limit_is_refused_before_decoding(
+    user_client, user, monkeypatch
+):
+    bomb = huge_png(13000, 13000)
+    assert len(bomb) < 1_000_000
+    decodes = []
+    load = Image.Image.load
+    monkeypatch.setattr(
+        Image.Image, "load", lambda image: decodes.append(image.size) or load(image)
+    )
+
+    response = user_client.post(
+        reverse("profile"), {**PROFILE, "avatar_upload": _upload("bomb.png", bomb)}
+    )
+
+    assert response.status_code == 200
+    assert "too large in pixels (13000 × 13000): at most 40 million" in response.content.decode()
+    assert (13000, 13000) not in decodes
+    user.refresh_from_db()
+    assert not user.avatar
+
+
+def test_profile_avatar_pixel_limit_is_the_setting(user_client, user, settings):
+    settings.COP_IMAGE_MAX_PIXELS = 100 * 100
+    response = user_client.post(
+        reverse("profile"), {**PROFILE, "avatar_upload": _upload("a.png", _image(size=(101, 100)))}
+    )
+    assert "too large in pixels (101 × 100)" in response.content.decode()
+
+    response = user_client.post(
+        reverse("profile"), {**PROFILE, "avatar_upload": _upload("a.png", _image(size=(100, 100)))}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.avatar
 
 
 def test_profile_avatar_over_the_size_limit_is_refused(user_client, user, settings):

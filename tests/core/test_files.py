@@ -102,7 +102,6 @@ def test_file_response_forces_attachment_off_the_inline_allowlist(stored, filena
         "image/jpeg",
         "image/gif",
         "image/webp",
-        "application/pdf",
         "video/mp4",
         "video/webm",
         "audio/mpeg",
@@ -127,11 +126,21 @@ def test_file_response_declares_utf8_for_text(stored):
 
 
 def test_file_response_encodes_a_non_ascii_filename_per_rfc_6266(stored):
-    response = _get(stored, filename="Compte rendu – été 2025.pdf", content_type="application/pdf")
+    response = _get(stored, filename="Compte rendu – été 2025.txt", content_type="text/plain")
 
     assert response["Content-Disposition"] == (
-        "inline; filename*=utf-8''Compte%20rendu%20%E2%80%93%20%C3%A9t%C3%A9%202025.pdf"
+        "inline; filename*=utf-8''Compte%20rendu%20%E2%80%93%20%C3%A9t%C3%A9%202025.txt"
     )
+    response.close()
+
+
+def test_file_response_never_shows_a_pdf_inline(stored):
+    """A PDF's own JavaScript would run in the browser's viewer on our origin: always a download,
+    sandboxed should a browser open it anyway."""
+    response = _get(stored, filename="minutes.pdf", content_type="application/pdf", inline=True)
+
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
+    assert response["Content-Security-Policy"].startswith("sandbox")
     response.close()
 
 

@@ -21,6 +21,7 @@ from core.uploads import (
     sanitize_filename,
     storage_name,
 )
+from tests.factories import huge_png
 
 LIMIT = 10 * 1024 * 1024
 
@@ -562,3 +563,43 @@ def test_storage_name_is_random_and_keeps_only_the_real_extension():
     assert re.fullmatch(r"forums/attachments/[0-9a-f]{32}\.png", second)
     assert first != second
     assert "secret" not in first
+
+
+# --- The pixel limit -----------------------------------------------------------------------------
+
+
+def _count_decodes(monkeypatch) -> list[tuple[int, int]]:
+    decodes: list[tuple[int, int]] = []
+    load = Image.Image.load
+    monkeypatch.setattr(
+        Image.Image, "load", lambda image: decodes.append(image.size) or load(image)
+    )
+    return decodes
+
+
+def test_inspect_upload_keeps_an_image_over_the_pixel_limit_without_decoding_it(monkeypatch):
+    decodes = _count_decodes(monkeypatch)
+    bomb = huge_png(13000, 13000)
+
+    inspected = inspect_upload(SimpleUploadedFile("plan.png", bomb), max_bytes=LIMIT)
+
+    assert (inspected.kind, inspected.content_type) == ("image", "image/png")
+    assert inspected.too_many_pixels
+    assert decodes == []
+
+
+def test_inspect_upload_pixel_limit_is_the_setting(settings, monkeypatch):
+    settings.COP_IMAGE_MAX_PIXELS = 40 * 30
+    small, larger = _image("PNG"), _image("PNG", (41, 30))
+    decodes = _count_decodes(monkeypatch)
+
+    within = inspect_upload(SimpleUploadedFile("a.png", small), max_bytes=LIMIT)
+    over = inspect_upload(SimpleUploadedFile("b.png", larger), max_bytes=LIMIT)
+
+    assert not within.too_many_pixels and over.too_many_pixels
+    assert (40, 30) in decodes and (41, 30) not in decodes
+
+
+def test_inspect_upload_refuses_an_image_past_pillows_own_guard():
+    with pytest.raises(ValidationError, match="more than 178 million pixels"):
+        inspect_upload(SimpleUploadedFile("huge.png", huge_png(14000, 14000)), max_bytes=LIMIT)
