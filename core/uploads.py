@@ -15,16 +15,17 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
-from core.images import too_many_pixels
+from core.images import strip_metadata, too_many_pixels
 
 KINDS = frozenset({"image", "pdf", "video", "audio", "text", "document", "archive"})
 # The first bytes every check looks at; also the reach of the markup scan inside images.
@@ -484,3 +485,24 @@ def inspect_upload(
         sha256=sha256,
         too_many_pixels=oversized,
     )
+
+
+def without_metadata(upload: File, inspected: InspectedUpload) -> tuple[File, InspectedUpload]:
+    """An inspected image without its location and device metadata, pixels untouched, with its
+    new size and hash; any other file as it is. Every tool stores what this returns.
+
+    Raises ValidationError naming the file when the image's structure cannot be walked.
+    """
+    if inspected.kind != "image":
+        return upload, inspected
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        cleaned = strip_metadata(data, inspected.content_type)
+    except ValueError:
+        raise _refusal("unreadable", inspected.name, kind=KIND_NAME["image"]) from None
+    if cleaned == data:
+        return upload, inspected
+    stripped = replace(inspected, size=len(cleaned), sha256=hashlib.sha256(cleaned).hexdigest())
+    return ContentFile(cleaned, name=upload.name), stripped

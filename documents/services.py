@@ -22,7 +22,7 @@ from communities import services as community_services
 from communities.models import Community
 from core.markdown import render_markdown
 from core.search import SEARCH_CONFIGS, uses_full_text
-from core.uploads import InspectedUpload, inspect_upload, storage_name
+from core.uploads import InspectedUpload, inspect_upload, storage_name, without_metadata
 from documents.models import MAX_FOLDER_DEPTH, Document, DocumentVersion, Folder, Tag
 
 TRASH_DAYS = 30
@@ -215,7 +215,8 @@ def upload_document(
     file) for a refused file or a full library; nothing is stored then."""
     if folder is not None and folder.community_id != community.pk:
         raise ValidationError(_("That folder belongs to another community."))
-    inspected = inspect_document_upload(upload)
+    # Images are stored without their location and device metadata.
+    upload, inspected = without_metadata(upload, inspect_document_upload(upload))
     _check_quota(community, inspected)
     duplicate = _duplicate_of(community, inspected.sha256)
     stored = _store(community, upload, inspected)
@@ -245,7 +246,8 @@ def upload_document(
 def add_version(document: Document, *, upload, by: User, note: str = "") -> Uploaded:
     """Upload a new version of a document; it becomes the current one."""
     community = document.community
-    inspected = inspect_document_upload(upload)
+    # Images are stored without their location and device metadata.
+    upload, inspected = without_metadata(upload, inspect_document_upload(upload))
     _check_quota(community, inspected)
     duplicate = _duplicate_of(community, inspected.sha256, exclude=document)
     stored = _store(community, upload, inspected)

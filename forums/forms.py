@@ -49,7 +49,10 @@ class PostForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments"),
         required=False,
-        help_text=_("Images show in the message; other files are listed below it."),
+        help_text=_(
+            "Images show in the message; other files are listed below it. Location and "
+            "camera details are removed from photos before they are stored."
+        ),
     )
 
     def clean_body(self):

@@ -22,7 +22,7 @@ from communities.permissions import (
 from communities.views._common import community_view, paginate
 from core.files import file_response
 from core.ratelimit import allow
-from core.uploads import inspect_upload, storage_name
+from core.uploads import inspect_upload, storage_name, without_metadata
 from forums import selectors, services
 from forums.forms import EditPostForm, ForumForm, PostForm, SubscriptionForm, ThreadForm
 from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
@@ -76,9 +76,10 @@ def _post(access: Access, post_id: int, *, content: bool = False) -> Post:
 
 
 def _store_attachments(request: HttpRequest, access: Access, files) -> list[Attachment]:
-    """Check every file before keeping any: one refused file refuses the message."""
+    """Check every file before keeping any: one refused file refuses the message. Images are
+    kept without their location and device metadata."""
     inspected = [
-        (
+        without_metadata(
             upload,
             inspect_upload(upload, max_bytes=settings.COP_UPLOAD_MAX_BYTES, kinds=ATTACHMENT_KINDS),
         )
@@ -91,7 +92,9 @@ def _store_attachments(request: HttpRequest, access: Access, files) -> list[Atta
             uploader=request.user,
             name=info.name,
             size=info.size,
-            content_type=info.content_type,
+            # An image over the pixel limit is a plain file: listed and downloaded, never shown
+            # inline where every reader's browser would have to decode it.
+            content_type="application/octet-stream" if info.too_many_pixels else info.content_type,
             sha256=info.sha256,
         )
         # The field's upload_to adds the forums/<year>/<month>/ folder.

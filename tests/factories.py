@@ -97,3 +97,31 @@ def huge_png(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
+
+
+def photo_with_location(orientation: int = 1) -> bytes:
+    """A JPEG as a phone takes it: GPS position, camera make, model and serial number in EXIF."""
+    import io
+
+    from PIL import Image
+    from PIL.TiffImagePlugin import IFDRational
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Pixelphone", "PX-9 Pro", orientation
+    exif.get_ifd(0x8769)[0xA431] = "SERIAL-31337"
+    position = tuple(IFDRational(value) for value in (48, 51, 29))
+    exif.get_ifd(0x8825).update({1: "N", 2: position, 3: "E", 4: position})
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(out, "JPEG", exif=exif.tobytes(), quality=90)
+    return out.getvalue()
+
+
+def exif_of(data: bytes) -> dict:
+    """Every EXIF tag of an image, with its GPS and camera IFDs: {} when there is none."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        return {**dict(exif), **exif.get_ifd(0x8825), **exif.get_ifd(0x8769)}

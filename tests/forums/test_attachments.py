@@ -2,12 +2,15 @@
 only to those who may read the community."""
 
 import hashlib
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from forums.models import Attachment, Post, Thread
 from tests.communities.helpers import htmx, text
+from tests.factories import exif_of, huge_png, photo_with_location
 from tests.forums.factories import PDF_BYTES, png_bytes, start_thread, upload
 
 pytestmark = pytest.mark.django_db
@@ -167,14 +170,15 @@ def test_attachments_are_served_inert(cast, thread, member_client, anon_client):
     assert b"".join(response.streaming_content) == png_bytes()
 
 
-def test_attachments_pdf_is_served_inline_and_sandboxed(cast, thread, member_client):
+def test_attachments_pdf_is_a_sandboxed_download(cast, thread, member_client):
+    """Never shown in the browser's PDF viewer, where its own JavaScript would run."""
     _reply(member_client, thread, upload("minutes.pdf", PDF_BYTES, "application/pdf"))
     item = Attachment.objects.get()
 
     response = member_client.get(f"/c/open-practice/attachments/{item.pk}/")
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'inline; filename="minutes.pdf"'
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
 
@@ -232,3 +236,37 @@ def test_attachments_of_a_reply_refused_after_storing_leave_nothing_behind(
     assert response.status_code == 302
     assert not Attachment.objects.exists()
     assert _stored_files(settings) == []
+
+
+def test_attachments_photos_lose_location_and_camera_details(cast, thread, member_client, client):
+    """A phone photo posted in a public community is served, even anonymously, without where it
+    was taken or with what; its pixels are the ones uploaded."""
+    photo = photo_with_location()
+    assert {1, 2, 0x010F, 0xA431} <= set(exif_of(photo))
+
+    response = _reply(member_client, thread, upload("IMG_2041.jpg", photo, "image/jpeg"))
+
+    assert response.status_code == 302
+    picture = Attachment.objects.get()
+    served = client.get(picture.get_absolute_url())
+    assert served.status_code == 200
+    body = b"".join(served.streaming_content)
+    assert exif_of(body) == {}
+    for detail in (b"Pixelphone", b"PX-9", b"SERIAL-31337"):
+        assert detail not in body
+    with Image.open(io.BytesIO(body)) as kept, Image.open(io.BytesIO(photo)) as sent:
+        assert kept.tobytes() == sent.tobytes()
+    assert (picture.size, picture.sha256) == (len(body), hashlib.sha256(body).hexdigest())
+
+
+def test_attachments_an_image_over_the_pixel_limit_is_a_plain_file(cast, thread, member_client):
+    response = _reply(member_client, thread, upload("site-plan.png", huge_png(13000, 13000)))
+
+    assert response.status_code == 302
+    plan = Attachment.objects.get()
+    assert plan.content_type == "application/octet-stream"
+    page = text(member_client.get(thread.get_absolute_url()))
+    assert 'class="attachment-image' not in page
+    assert f'<a href="/c/open-practice/attachments/{plan.pk}/">site-plan.png</a>' in page
+    served = member_client.get(plan.get_absolute_url())
+    assert served["Content-Disposition"].startswith("attachment")
