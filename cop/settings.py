@@ -381,8 +381,11 @@ if PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # COP_TRUSTED_PROXIES: how many reverse proxies in front of the app append to X-Forwarded-For
-# (default 0: the client address is REMOTE_ADDR). Used for the audit log's IP addresses.
+# (default 0: the client address is REMOTE_ADDR). Used for the audit log and for the login and
+# sign-up rate limits, which count per client address.
 COP_TRUSTED_PROXIES = env.int("COP_TRUSTED_PROXIES", default=0)
+# allauth's own reading of X-Forwarded-For follows the same count (our adapter answers first).
+ALLAUTH_TRUSTED_PROXY_COUNT = COP_TRUSTED_PROXIES
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

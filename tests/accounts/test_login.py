@@ -114,3 +114,31 @@ def test_signup_refuses_a_mismatched_password_with_a_message(client):
     assert response.status_code == 200
     assert "You must type the same password each time" in response.content.decode()
     assert 'value="x@example.org"' in response.content.decode()
+
+
+def test_login_rate_limit_counts_each_client_behind_the_proxy(client, settings):
+    """Behind the documented proxy every request comes from its address: the limit must count
+    the address the proxy reports, or one person's failed logins lock everybody out."""
+    settings.COP_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    second = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+
+    def attempt(headers, number):
+        return client.post(
+            reverse("account_login"),
+            {"login": f"nobody{number}@example.org", "password": "wrong"},
+            **headers,
+        )
+
+    def refused(response) -> bool:
+        return "Too many failed login attempts" in response.content.decode()
+
+    answers = [refused(attempt(first, number)) for number in range(11)]
+    assert answers[:10] == [False] * 10
+    assert answers[10], "the eleventh failed login from one address within a minute is refused"
+
+    assert not refused(attempt(second, 99)), "another client behind the same proxy is not"
+    # A client cannot escape by writing its own X-Forwarded-For: the proxy appends the real one.
+    spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
+    assert refused(attempt(spoofed, 100))
