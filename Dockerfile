@@ -48,5 +48,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; h = os.environ.get('COP_ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=8)"]
 
-# sh -c so that WEB_CONCURRENCY expands; exec so gunicorn receives the stop signal.
-CMD ["sh", "-c", "exec gunicorn cop.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+# Workers, threads, timeouts and graceful shutdown: gunicorn.conf.py (each set from the
+# environment, e.g. WEB_CONCURRENCY, GUNICORN_THREADS). Exec form: gunicorn gets the stop signal.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "cop.wsgi:application"]

@@ -199,7 +199,8 @@ CELERY_BEAT_SCHEDULE = {
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# COP_STATIC_ROOT: where collectstatic gathers static files (default staticfiles/).
+STATIC_ROOT = Path(env.str("COP_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
 
 def _bootstrap_dist() -> Path:
@@ -366,19 +367,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    LANGUAGE_COOKIE_SECURE = True
-    # COP_SECURE_SSL_REDIRECT: redirect plain HTTP to HTTPS (default on in production).
-    SECURE_SSL_REDIRECT = env.bool("COP_SECURE_SSL_REDIRECT", default=True)
+    # COP_HTTPS: people reach the site over HTTPS, through a TLS-terminating proxy (default on).
+    # Off only for a local trial on plain http://localhost: it turns off, together, the HTTPS
+    # redirect, HSTS and the Secure flag of the session, CSRF and language cookies (a browser
+    # never sends a Secure cookie over HTTP, so logging in would fail with "CSRF cookie not
+    # set"). COP_SECURE_SSL_REDIRECT=false, its former name, still means the same.
+    HTTPS = env.bool("COP_HTTPS", default=env.bool("COP_SECURE_SSL_REDIRECT", default=True))
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+    LANGUAGE_COOKIE_SECURE = HTTPS
+    SECURE_SSL_REDIRECT = HTTPS
     # COP_HSTS_SECONDS: how long browsers must use HTTPS only (default one year).
-    SECURE_HSTS_SECONDS = env.int("COP_HSTS_SECONDS", default=31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    # The TLS-terminating proxy in front of gunicorn says which scheme the client used.
+    SECURE_HSTS_SECONDS = env.int("COP_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+    SECURE_HSTS_PRELOAD = HTTPS
+    # The TLS-terminating proxy in front of gunicorn says which scheme the client used: it must
+    # set X-Forwarded-Proto (and overwrite any the client sent).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /healthz is polled over plain HTTP by the container's health check.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if not HTTPS:
+        # Chosen, not forgotten: `check --deploy` stays clean for the plain-HTTP trial.
+        SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 # COP_TRUSTED_PROXIES: how many reverse proxies in front of the app append to X-Forwarded-For
 # (default 0: the client address is REMOTE_ADDR). Used for the audit log and for the login and

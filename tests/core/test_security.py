@@ -52,6 +52,13 @@ def test_security_check_deploy_is_clean_under_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_security_check_deploy_is_clean_for_a_plain_http_trial(tmp_path):
+    """COP_HTTPS=false turns the HTTPS-only settings off together, on purpose, and says so."""
+    result = _check_deploy(_production_env(COP_DATA_DIR=str(tmp_path), COP_HTTPS="false"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_security_check_deploy_fails_without_production_hardening(tmp_path):
     # The embedded mode (debug on, no HTTPS settings) must not pass as production.
     env = _production_env(COP_DATA_DIR=str(tmp_path), COP_ENV="embedded", COP_DEBUG="true")
