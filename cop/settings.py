@@ -146,20 +146,25 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------------------------
-# REDIS_URL: e.g. redis://redis:6379/0 — cache, sessions and allauth's rate limits
+# REDIS_URL: e.g. redis://redis:6379/0 — the cache (in front of sessions) and allauth's rate limits
 # (default: local memory, one process).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails soft: with Redis down, pages work (slower) instead of answering 500.
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "praxis",
+            # A Redis that hangs must not hang every request with it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, read through the cache: a Redis outage or restart logs nobody
+# out (they used to live in Redis only, and vanished with it).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery -----------------------------------------------------------------------------------
 # CELERY_BROKER_URL: e.g. redis://redis:6379/1 (default: none, tasks run inline).
@@ -388,7 +393,12 @@ if PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     if not HTTPS:
         # Chosen, not forgotten: `check --deploy` stays clean for the plain-HTTP trial.
-        SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+        SILENCED_SYSTEM_CHECKS = [
+            "security.W004",
+            "security.W008",
+            "security.W012",
+            "security.W016",
+        ]
 
 # COP_TRUSTED_PROXIES: how many reverse proxies in front of the app append to X-Forwarded-For
 # (default 0: the client address is REMOTE_ADDR). Used for the audit log and for the login and
