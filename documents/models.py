@@ -9,6 +9,7 @@ only shown.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,9 +172,14 @@ class DocumentVersion(models.Model):
     restored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Made once by documents.tasks.process_version.
+    # Made once by documents.previews.process_version (through documents.tasks).
     thumbnail = models.FileField(max_length=255, blank=True)
     text = models.TextField(blank=True, editable=False)
+    # A PDF's number of pages, and the stored images of its first pages (previews.PREVIEW_PAGES)
+    # that the document page shows instead of the PDF itself. None/empty: not a PDF, not yet
+    # processed, or a PDF PDFium could not open.
+    page_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    preview_pages = models.JSONField(default=list, blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -186,6 +192,13 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+    def preview_page(self, number: int) -> FieldFile | None:
+        """The stored image of page `number` (counted from 1) of the preview, if there is one."""
+        if not 1 <= number <= len(self.preview_pages):
+            return None
+        # Stored beside the thumbnail, in the same storage: its field opens them.
+        return FieldFile(self, self._meta.get_field("thumbnail"), self.preview_pages[number - 1])
 
     def get_download_url(self) -> str:
         return reverse(

@@ -1,8 +1,9 @@
 """Writes of the document library: folders, uploads, versions, the trash and the quota.
 
 Files are checked by core.uploads before anything is stored, stored under names the app makes,
-and removed from storage again when the database refuses the rows. Thumbnails and text for
-search are made after commit by documents.tasks.process_version.
+and removed from storage again when the database refuses the rows. Thumbnails, the page images
+of PDFs and text for search are made after commit by documents.previews (through
+documents.tasks.process_version).
 """
 
 from dataclasses import dataclass
@@ -292,11 +293,16 @@ def restore_version(document: Document, version: DocumentVersion, *, by: User) -
             note=_("Restored version %(number)s") % {"number": version.number},
             restored_from=original,
         )
-        # Same bytes: the thumbnail and the text carry over.
+        # Same bytes: the thumbnail, the page images and the text carry over (shared files,
+        # deleted once when the document is purged).
         restored.thumbnail = version.thumbnail.name
         restored.text = version.text
+        restored.page_count = version.page_count
+        restored.preview_pages = list(version.preview_pages)
         restored.processed_at = version.processed_at
-        restored.save(update_fields=["thumbnail", "text", "processed_at"])
+        restored.save(
+            update_fields=["thumbnail", "text", "page_count", "preview_pages", "processed_at"]
+        )
         if restored.processed_at is None:
             # The older version was not processed yet: nothing would ever process the copy.
             _after_commit_process(restored)
@@ -391,8 +397,9 @@ def purge_trash(now=None) -> int:
     purged = 0
     for document in Document.objects.filter(trashed_at__lt=cutoff).iterator():
         names = set()
-        for file_name, thumbnail in document.versions.values_list("file", "thumbnail"):
-            names.update(name for name in (file_name, thumbnail) if name)
+        stored = document.versions.values_list("file", "thumbnail", "preview_pages")
+        for file_name, thumbnail, pages in stored:
+            names.update(name for name in (file_name, thumbnail, *pages) if name)
         with transaction.atomic():
             Document.objects.filter(pk=document.pk).update(current_version=None)
             document.delete()

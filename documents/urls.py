@@ -35,6 +35,11 @@ urlpatterns = [
         name="document_thumbnail",
     ),
     path(
+        "c/<slug:slug>/documents/<int:document_id>/pages/<int:number>/",
+        views.page_image,
+        name="document_page",
+    ),
+    path(
         "c/<slug:slug>/documents/<int:document_id>/trash/",
         views.document_trash,
         name="document_trash",

@@ -1,6 +1,8 @@
 """Document library pages: parse the request, check the Access, call one service or selector,
 render."""
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +27,7 @@ from communities.views._common import community_view, paginate, query_without_pa
 from core.files import file_response
 from core.markdown import render_markdown
 from core.upload_limits import announced_too_large, limit_uploads
-from documents import selectors, services
+from documents import previews, selectors, services
 from documents.forms import (
     MAX_FILES_PER_UPLOAD,
     DocumentForm,
@@ -39,10 +41,6 @@ from documents.models import MAX_FOLDER_DEPTH, Document, DocumentVersion, Folder
 DOCUMENTS_PER_PAGE = 30
 # Text and markdown files are shown on the page up to this size; larger ones are downloads.
 TEXT_PREVIEW_BYTES = 200 * 1024
-# Chromium's PDF viewer refuses to run in a sandboxed document, so a PDF shown in the page's frame
-# gets a policy that lets the viewer (an embedded object of our origin) show it and nothing else
-# load, and that only our own pages may frame it.
-PDF_FRAME_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 
 def _largest_upload() -> int:
@@ -527,24 +525,20 @@ def trash(request: HttpRequest, access: Access) -> HttpResponse:
 
 
 def _serve(request: HttpRequest, version: DocumentVersion) -> HttpResponse:
-    inline = request.GET.get("inline") == "1"
-    response = file_response(
+    # core.files shows inline only types that run nothing (never a PDF); the rest downloads.
+    return file_response(
         request,
         version.file,
         filename=version.name,
         content_type=version.content_type,
-        inline=inline,
+        inline=request.GET.get("inline") == "1",
     )
-    if inline and version.kind == "pdf":
-        # The document page shows the PDF in a frame: allow our own pages (only) to frame it.
-        response["X-Frame-Options"] = "SAMEORIGIN"
-        response["Content-Security-Policy"] = PDF_FRAME_POLICY
-    return response
 
 
 @community_view
 def download(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
-    """/c/<slug>/documents/<id>/download/: the current version (?inline=1 to preview)."""
+    """/c/<slug>/documents/<id>/download/: the current version (?inline=1 to show an image,
+    a video or a recording in the page)."""
     access.require("community.view")
     item = _document(access, document_id)
     if item.current_version is None:
@@ -576,5 +570,25 @@ def thumbnail(request: HttpRequest, access: Access, document_id: int) -> HttpRes
         version.thumbnail,
         filename=f"{version.name}.jpg",
         content_type="image/jpeg",
+        inline=True,
+    )
+
+
+@community_view
+def page_image(request: HttpRequest, access: Access, document_id: int, number: int) -> HttpResponse:
+    """/c/<slug>/documents/<id>/pages/<n>/: page n of the current version's PDF, drawn as an
+    image on the server (the document page shows these, never the PDF itself)."""
+    access.require("community.view")
+    item = _document(access, document_id)
+    version = item.current_version
+    image = version.preview_page(number) if version is not None else None
+    if image is None:
+        raise Http404
+    extension = PurePosixPath(image.name).suffix
+    return file_response(
+        request,
+        image,
+        filename=f"{PurePosixPath(version.name).stem}-page-{number}{extension}",
+        content_type=previews.PAGE_CONTENT_TYPES[extension],
         inline=True,
     )

@@ -222,6 +222,7 @@ MATRIX: dict[str, dict[str, dict]] = {
     "document_edit": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
     "document_download": {"GET": everyone(OK)},
     "document_thumbnail": {"GET": everyone(OK)},
+    "document_page": {"GET": everyone(OK)},
     "document_version_download": {"GET": everyone(OK)},
     # GET asks for confirmation.
     "document_trash": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
@@ -663,6 +664,19 @@ def _image_document(cast, community, person) -> Call:
     return Call(_document_args(document))
 
 
+def _pdf_document(cast, community, person) -> Call:
+    """A PDF with its first page drawn as an image (the task is run here, as for images)."""
+    from documents.demo import pdf_bytes
+    from documents.tasks import process_version
+
+    content = pdf_bytes("Observation protocol", ["Notice what pupils say."])
+    document = _document(community, cast, name="protocol.pdf", content=content)
+    assert process_version(document.current_version_id)
+    document.current_version.refresh_from_db()
+    assert document.current_version.preview_pages
+    return Call(_document_args(document, number=1))
+
+
 def _trashed_document(cast, community, person, owner=None) -> Call:
     document = _document(community, cast, owner)
     document_services.trash_document(document, by=owner or cast.member)
@@ -767,6 +781,7 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "document_edit": _document_edit,
     "document_download": _a_document,
     "document_thumbnail": _image_document,
+    "document_page": _pdf_document,
     "document_version_download": _version_download,
     "document_trash": _a_document,
     "document_restore": _trashed_document,
@@ -1063,6 +1078,7 @@ TRASHED_ROUTES = {
     "document_download": _a_document,
     "document_version_download": _version_download,
     "document_thumbnail": _image_document,
+    "document_page": _pdf_document,
 }
 
 

@@ -1,5 +1,6 @@
 """The document library in Chromium, on the demo data: a member uploads a PDF and a video together
-and watches a progress bar per file; the PDF is previewed in a frame, the video plays and seeks
+and watches a progress bar per file; the PDF is shown as page images drawn on the server (never
+the PDF itself), the video plays and seeks
 through Range requests; a new version of the PDF joins the history and the first version still
 downloads byte for byte. A file over the limit is refused in the page, before any upload."""
 
@@ -104,19 +105,22 @@ def test_journey_upload_preview_play_version_and_download(demo, page, live_serve
     pdf = Document.objects.get(community__slug="math-teachers", title=PDF_TITLE)
     video = Document.objects.get(community__slug="math-teachers", title=VIDEO_TITLE)
 
-    # The PDF's page shows it in a frame, served inline as a PDF (Chromium renders it).
-    pdf_url = f"/c/math-teachers/documents/{pdf.pk}/download/?inline=1"
-    with page.expect_response(lambda response: response.url.endswith(pdf_url)) as preview:
+    # The PDF's page shows its page drawn as an image on the server, never the PDF itself.
+    page_url = f"/c/math-teachers/documents/{pdf.pk}/pages/1/"
+    with page.expect_response(lambda response: response.url.endswith(page_url)) as first_page:
         uploads.filter(has_text=PDF_NAME).get_by_role("link", name=PDF_TITLE).click()
     expect(page).to_have_url(f"{live_server.url}/c/math-teachers/documents/{pdf.pk}/")
     expect(page.get_by_role("heading", name=PDF_TITLE)).to_be_visible()
-    assert preview.value.status == 200
-    assert preview.value.headers["content-type"] == "application/pdf"
-    assert preview.value.frame != page.main_frame
-    frame = page.locator(f'iframe[title="PDF preview: {PDF_TITLE}"]')
-    expect(frame).to_be_visible()
-    expect(frame).to_have_attribute("src", pdf_url)
-    assert any(child.url == live_server.url + pdf_url for child in page.main_frame.child_frames)
+    assert first_page.value.status == 200
+    assert first_page.value.headers["content-type"] == "image/webp"
+    preview = page.get_by_role("region", name="Preview")
+    image = preview.get_by_role("img", name=f"Page 1 of {PDF_TITLE}")
+    expect(image).to_have_attribute("src", page_url)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") == 1000
+    expect(preview).to_contain_text("1 page")
+    expect(preview.get_by_role("link", name="Download the PDF")).to_be_visible()
+    expect(page.locator("iframe, embed, object")).to_have_count(0)
 
     # The video plays and seeks: the player asks for ranges and gets 206 Partial Content.
     video_url = f"{live_server.url}/c/math-teachers/documents/{video.pk}/download/?inline=1"

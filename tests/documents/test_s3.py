@@ -200,6 +200,38 @@ def test_member_thumbnail_and_inline_preview_are_presigned(
     assert _fetch(response["Location"])[0] == content
 
 
+def test_pdf_pages_are_drawn_into_the_bucket_presigned_and_purged(
+    cast, member_client, client_for, bucket, s3, s3_endpoint, make_document, a_pdf
+):
+    document = make_document("protocol.pdf", a_pdf, community=cast.private)
+    assert process_version(document.current_version_id)
+    version = DocumentVersion.objects.get(pk=document.current_version_id)
+    [page] = version.preview_pages
+    assert re.fullmatch(rf"documents/{cast.private.pk}/pages/[0-9a-f]{{32}}\.webp", page)
+    assert _keys(s3, bucket) == {version.file.name, version.thumbnail.name, page}
+
+    url = reverse("document_page", args=[cast.private.slug, document.pk, 1])
+    with mock.patch.object(S3Storage, "url", autospec=True, side_effect=S3Storage.url) as signer:
+        for principal in ("anonymous", "outsider", "other_member"):
+            assert client_for(principal).get(url).status_code == 404
+    assert signer.call_count == 0
+
+    response = member_client.get(url)
+
+    query = _presigned(response, s3_endpoint, bucket, page)
+    assert query["response-content-disposition"] == ['inline; filename="protocol-page-1.webp"']
+    assert query["response-content-type"] == ["image/webp"]
+    body, _headers = _fetch(response["Location"])
+    assert body == _object(s3, bucket, page) and body[8:12] == b"WEBP"
+
+    services.trash_document(document, by=cast.member)
+    Document.objects.filter(pk=document.pk).update(
+        trashed_at=timezone.now() - timedelta(days=services.TRASH_DAYS + 1)
+    )
+    assert services.purge_trash() == 1
+    assert _keys(s3, bucket) == set()
+
+
 @pytest.mark.parametrize("principal", ["anonymous", "outsider", "other_member"])
 def test_strangers_to_a_private_community_get_404_and_no_presigned_url(
     cast, client_for, bucket, make_document, principal

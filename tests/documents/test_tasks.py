@@ -1,4 +1,5 @@
-"""Background work of the library: thumbnails of images, text of PDFs and text files, once."""
+"""Background work of the library: thumbnails of images, pages and text of PDFs, text of text
+files, once (the previews themselves are tested in test_previews.py)."""
 
 import io
 from pathlib import Path
@@ -9,9 +10,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from documents import services, tasks
+from documents import previews, services
 from documents.models import Document, DocumentVersion
-from documents.tasks import THUMBNAIL_BOX, process_version, purge_trash
+from documents.previews import THUMBNAIL_BOX
+from documents.tasks import process_version, purge_trash
 from tests.conftest import require
 from tests.documents.conftest import png
 
@@ -90,21 +92,24 @@ def test_tasks_process_version_reads_the_text_of_a_pdf(cast, a_pdf, settings):
     assert "Notice what pupils say." in version.text
     assert "Then discuss." in version.text
     assert version.processed_at is not None
-    assert not version.thumbnail
-    assert _thumbnails(settings, cast.public) == []
+    # Its first page, drawn on the server, is its thumbnail.
+    assert _thumbnails(settings, cast.public) == [
+        Path(settings.MEDIA_ROOT) / version.thumbnail.name
+    ]
+    assert version.page_count == 1 and len(version.preview_pages) == 1
 
 
-def test_tasks_process_version_leaves_the_text_of_a_large_pdf_unread(cast, a_pdf, monkeypatch):
-    """Reading is kept cheap: a PDF past PDF_TEXT_MAX_BYTES (scans, mostly) is not parsed."""
-    from documents import tasks
-
-    monkeypatch.setattr(tasks, "PDF_TEXT_MAX_BYTES", len(a_pdf) - 1)
+def test_tasks_process_version_leaves_a_large_pdf_unread(cast, a_pdf, monkeypatch):
+    """Reading is kept cheap: a PDF past PDF_TEXT_MAX_BYTES (scans, mostly) is neither parsed
+    nor drawn."""
+    monkeypatch.setattr(previews, "PDF_TEXT_MAX_BYTES", len(a_pdf) - 1)
     version = _version(cast.public, cast.member, "protocol.pdf", a_pdf)
 
     assert process_version(version.pk) is True
 
     version.refresh_from_db()
     assert version.text == ""
+    assert (version.page_count, version.preview_pages, version.thumbnail.name) == (None, [], "")
     assert version.processed_at is not None
 
 
@@ -126,7 +131,9 @@ def test_tasks_process_version_runs_once(cast, settings, monkeypatch):
     first = (version.thumbnail.name, version.processed_at)
 
     opened: list[int] = []
-    monkeypatch.setattr(tasks, "_thumbnail", lambda item: opened.append(item.pk) or "")
+    monkeypatch.setattr(
+        previews, "make_previews", lambda item: opened.append(item.pk) or previews.Previews()
+    )
 
     assert process_version(version.pk) is False
 
@@ -139,16 +146,17 @@ def test_tasks_process_version_runs_once(cast, settings, monkeypatch):
 def test_tasks_process_version_losing_the_race_drops_its_thumbnail(cast, settings, monkeypatch):
     # Another run claims the version while this one is making its thumbnail.
     version = _version(cast.public, cast.member, "wall.png", png(size=(900, 600)))
-    make = tasks._thumbnail
+    make = previews.make_previews
 
     def make_then_lose(item):
-        name = make(item)
+        made = make(item)
+        assert made.thumbnail
         DocumentVersion.objects.filter(pk=item.pk).update(
             thumbnail="documents/other-run.jpg", processed_at=item.created_at
         )
-        return name
+        return made
 
-    monkeypatch.setattr(tasks, "_thumbnail", make_then_lose)
+    monkeypatch.setattr(previews, "make_previews", make_then_lose)
 
     assert process_version(version.pk) is False
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from communities.models import Community, Membership
 from documents import services
 from documents.models import Document, DocumentVersion, Folder
-from documents.views import PDF_FRAME_POLICY
 from tests.communities.helpers import after_redirect, text
 from tests.documents.conftest import png, uploaded
 from tests.factories import MembershipFactory
@@ -493,8 +492,14 @@ def _preview(client, document) -> str:
     return html[start : html.index("</section>", start)]
 
 
-def test_document_previews_an_image(member_client, make_document):
-    document = make_document("board.png", png())
+@pytest.mark.parametrize("process", [False, True])
+def test_document_previews_an_image(member_client, make_document, processed, process):
+    if process:
+        with processed():
+            document = make_document("board.png", png())
+        assert Document.objects.get(pk=document.pk).current_version.thumbnail
+    else:
+        document = make_document("board.png", png())
 
     preview = _preview(member_client, document)
 
@@ -502,14 +507,91 @@ def test_document_previews_an_image(member_client, make_document):
     assert f'<img class="img-fluid border rounded" {source}' in preview
 
 
-def test_document_previews_a_pdf_in_a_frame(member_client, make_document, a_pdf):
+def test_document_does_not_show_an_image_processing_left_without_thumbnail(
+    member_client, make_document, processed, settings
+):
+    """An image over the pixel limit gets no thumbnail: members' browsers do not decode it
+    either."""
+    settings.COP_IMAGE_MAX_PIXELS = 64 * 48 - 1
+    with processed():
+        document = make_document("board.png", png(size=(64, 48)))
+
+    preview = _preview(member_client, document)
+
+    assert not Document.objects.get(pk=document.pk).current_version.thumbnail
+    assert "<img" not in preview
+    assert "?inline=1" not in preview
+    assert "No preview for “board.png”" in preview
+
+
+def _long_pdf(pages: int) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    from documents.demo import pdf_bytes
+
+    writer = PdfWriter()
+    for number in range(1, pages + 1):
+        writer.append(PdfReader(io.BytesIO(pdf_bytes(f"Page {number}", []))))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_document_shows_a_pdf_as_page_images(member_client, make_document, processed, a_pdf):
+    with processed():
+        document = make_document("protocol.pdf", a_pdf)
+
+    preview = _preview(member_client, document)
+
+    assert (
+        f'<img class="img-fluid border rounded bg-white" src="{_url(document, "pages/1/")}" '
+        'alt="Page 1 of protocol" loading="lazy">'
+    ) in preview
+    assert preview.count("<img") == 1
+    assert re.search(r">\s*1 page\s*</p>", preview)
+    assert "Showing the first" not in preview
+    assert f'<a class="btn btn-primary" href="{_url(document, "download/")}" download>' in preview
+    assert "Download the PDF" in preview
+    # The PDF itself is never put in the page.
+    assert not re.search(r"<(iframe|embed|object)\b", preview)
+    assert "inline=1" not in preview
+
+
+def test_document_shows_the_first_pages_of_a_long_pdf(member_client, make_document, processed):
+    with processed():
+        document = make_document("report.pdf", _long_pdf(7))
+
+    preview = _preview(member_client, document)
+
+    assert preview.count("<img") == 5
+    for number in range(1, 6):
+        assert (
+            f'src="{_url(document, f"pages/{number}/")}" alt="Page {number} of report"' in preview
+        )
+    assert "7 pages · Showing the first 5 pages" in preview
+
+
+def test_document_pdf_not_processed_yet(member_client, make_document, a_pdf):
     document = make_document("protocol.pdf", a_pdf)
 
     preview = _preview(member_client, document)
 
-    source = f'src="{_url(document, "download/")}?inline=1"'
-    assert f'<iframe class="pdf-preview w-100 border rounded" {source}' in preview
-    assert "sandbox" not in preview  # Chromium's PDF viewer does not run in a sandboxed frame
+    assert "The preview is being prepared." in preview
+    assert f'href="{_url(document, "download/")}" download>Download the PDF</a>' in preview
+    assert not re.search(r"<(img|iframe|embed|object)\b", preview)
+
+
+def test_document_pdf_without_pages_offers_the_download(
+    member_client, make_document, processed, a_pdf
+):
+    with processed():
+        document = make_document("damaged.pdf", a_pdf[:200] + b"\x00" * 400)
+
+    preview = _preview(member_client, document)
+
+    assert "The preview of this PDF is unavailable." in preview
+    assert f'href="{_url(document, "download/")}" download>Download the PDF</a>' in preview
+    assert not re.search(r"<(img|iframe|embed|object)\b", preview)
 
 
 def test_document_previews_a_video(member_client, make_document, an_mp4):
@@ -610,23 +692,21 @@ def test_download_any_version_by_number(cast, member_client, make_document):
     assert missing.status_code == 404
 
 
-def test_download_pdf_inline_may_be_framed_by_our_pages_only(member_client, make_document, a_pdf):
+@pytest.mark.parametrize("query", [{}, {"inline": "1"}])
+@pytest.mark.parametrize("suffix", ["download/", "versions/1/download/"])
+def test_download_pdf_is_always_an_attachment(member_client, make_document, a_pdf, suffix, query):
+    """A PDF can carry JavaScript a browser's viewer would run on our origin: never inline."""
     document = make_document("protocol.pdf", a_pdf)
 
-    inline = member_client.get(_url(document, "download/"), {"inline": "1"})
-    attachment = member_client.get(_url(document, "download/"))
+    response = member_client.get(_url(document, suffix), query)
 
-    assert _body(inline) == a_pdf
-    assert inline["Content-Disposition"] == 'inline; filename="protocol.pdf"'
-    assert inline["X-Frame-Options"] == "SAMEORIGIN"
-    assert inline["Content-Security-Policy"] == PDF_FRAME_POLICY
-    assert PDF_FRAME_POLICY == "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
-    assert "sandbox" not in inline["Content-Security-Policy"]
-    assert inline["X-Content-Type-Options"] == "nosniff"
-    _body(attachment)
-    assert attachment["Content-Disposition"] == 'attachment; filename="protocol.pdf"'
-    assert attachment["Content-Security-Policy"] == SANDBOX_POLICY
-    assert attachment["X-Frame-Options"] == "DENY"
+    assert _body(response) == a_pdf
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="protocol.pdf"'
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy"] == SANDBOX_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
 
 
 @pytest.mark.parametrize(
@@ -748,6 +828,58 @@ def test_thumbnail_of_a_processed_image(member_client, make_document, processed)
     from PIL import Image
 
     assert max(Image.open(io.BytesIO(body)).size) == 480
+
+
+def test_page_image_of_a_processed_pdf(member_client, make_document, processed):
+    with processed():
+        document = make_document("report.pdf", _long_pdf(2))
+    version = Document.objects.get(pk=document.pk).current_version
+
+    first = member_client.get(_url(document, "pages/1/"))
+    second = member_client.get(_url(document, "pages/2/"))
+
+    from PIL import Image
+
+    for number, response in ((1, first), (2, second)):
+        body = _body(response)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/webp"
+        assert response["Content-Disposition"] == f'inline; filename="report-page-{number}.webp"'
+        assert response["Content-Security-Policy"] == SANDBOX_POLICY
+        assert response["X-Content-Type-Options"] == "nosniff"
+        with version.preview_page(number).open("rb") as stored:
+            assert body == stored.read()
+        assert Image.open(io.BytesIO(body)).size == (1000, 1295)
+
+
+@pytest.mark.parametrize("number", [0, 2, 6])
+def test_page_image_beyond_the_pages_is_404(member_client, make_document, processed, a_pdf, number):
+    with processed():
+        document = make_document("protocol.pdf", a_pdf)
+
+    assert member_client.get(_url(document, "pages/1/")).status_code == 200
+    assert member_client.get(_url(document, f"pages/{number}/")).status_code == 404
+
+
+def test_page_image_is_404_for_what_has_no_pages(
+    cast, member_client, make_document, processed, a_pdf
+):
+    unprocessed = make_document("protocol.pdf", a_pdf)
+    with processed():
+        picture = make_document("board.png", png())
+        elsewhere = make_document("theirs.pdf", a_pdf, community=cast.other, by=cast.other_member)
+        replaced = make_document("plan.pdf", a_pdf)
+    with processed():
+        services.add_version(replaced, upload=uploaded("plan.txt", b"Now text."), by=cast.member)
+
+    for document in (unprocessed, picture, replaced):
+        assert member_client.get(_url(document, "pages/1/")).status_code == 404
+    # Another community's document, asked for through this community (the matrix covers who
+    # may see which community).
+    assert (
+        member_client.get(f"/c/open-practice/documents/{elsewhere.pk}/pages/1/").status_code == 404
+    )
+    assert member_client.get(_url(elsewhere, "pages/1/")).status_code == 200
 
 
 # --- Versions -------------------------------------------------------------------------------
