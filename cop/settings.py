@@ -99,6 +99,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonalPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Outside the next one: it turns an htmx redirect to the login page into a page redirect
+    # only after the draft middleware has seen it as the failure it is.
+    "core.drafts.SessionExpiredMiddleware",
+    # After messages: it reads the error messages a view queued to tell a failed post.
+    "core.drafts.DraftSentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
