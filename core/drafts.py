@@ -75,9 +75,9 @@ class SessionExpiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        login = resolve_url(settings.LOGIN_URL)
         if not getattr(request, "htmx", False) or response.status_code not in {301, 302, 303}:
             return response
+        login = resolve_url(settings.LOGIN_URL)
         if not response.get("Location", "").startswith(login):
             return response
         page = request.headers.get("HX-Current-URL", "")

@@ -1,20 +1,64 @@
-"""Emails rendered from templates, in the recipient's language."""
+"""Emails rendered from templates in the recipient's language, and sent many over one connection.
+
+Nothing here decides when an email leaves: every email goes through the outbox (core/outbox.py),
+which renders with `render_email` when the message is queued and sends with `send_over`.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
+SUBJECT_PREFIX = "[Praxis] "
 
-def send_templated_email(
-    template_prefix: str, *, to: str, context: dict, language: str | None = None
-) -> None:
-    """Send `<prefix>_subject.txt` and `<prefix>_body.txt`, rendered in `language`."""
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body: str
+    html_body: str = ""
+
+
+def render_email(
+    template_prefix: str, *, context: dict, language: str | None = None
+) -> RenderedEmail:
+    """`<prefix>_subject.txt`, `<prefix>_body.txt` and, if it exists, `<prefix>_body.html`,
+    rendered in `language`."""
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
-        subject = " ".join(subject.splitlines())
         body = render_to_string(f"{template_prefix}_body.txt", context)
+        try:
+            html_body = render_to_string(f"{template_prefix}_body.html", context)
+        except TemplateDoesNotExist:
+            html_body = ""
+    # A header is one line: a template's stray line break would end it early.
+    subject = " ".join(subject.splitlines())
+    return RenderedEmail(subject=SUBJECT_PREFIX + subject, body=body, html_body=html_body)
+
+
+def build_message(
+    *, to: str, subject: str, body: str, html_body: str = "", headers: dict | None = None
+) -> EmailMultiAlternatives:
+    """One message from Praxis's sender to one address."""
     message = EmailMultiAlternatives(
-        subject=f"[Praxis] {subject}", body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers or {},
     )
-    message.send()
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    return message
+
+
+def send_over(connection: BaseEmailBackend, message: EmailMultiAlternatives) -> bool:
+    """Send one message over an open connection; True once the mail server accepted it.
+
+    Errors are raised, not swallowed: the caller tells a refused address from a lost connection.
+    """
+    return connection.send_messages([message]) == 1

@@ -1,13 +1,17 @@
 """Background work of the document library: thin, taking ids, safe to run twice."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from documents.models import DocumentVersion
 
 
 # A hostile PDF can take PDFium a long time: past the soft limit the run gives up (the version
-# keeps its download, without previews), past the hard one the worker child is replaced.
-@shared_task(soft_time_limit=240, time_limit=300)
+# keeps its download, without previews), past the hard one the worker child is replaced. One that
+# crashes the worker process is not handed out again (as tasks are by default): it would crash
+# every worker in turn.
+@shared_task(soft_time_limit=240, time_limit=300, reject_on_worker_lost=False)
 def process_version(version_id: int) -> bool:
     """Make a version's previews (an image's thumbnail, a PDF's page images) and read its text
     for search, once. Returns whether this run did it."""
@@ -21,6 +25,22 @@ def process_version(version_id: int) -> bool:
     if version is None:
         return False
     return previews.process_version(version)
+
+
+# A version's task can be lost (the broker was down when it was uploaded, a worker died with it
+# in a queue that forgot it): the previews of what waited this long are asked for again.
+PENDING_AFTER = timedelta(minutes=10)
+
+
+@shared_task(ignore_result=True)
+def process_pending() -> int:
+    """Periodic (beat): ask again for the previews of versions still unprocessed."""
+    from documents import services
+
+    pending = services.unprocessed_versions(older_than=PENDING_AFTER)
+    for version_id in pending:
+        process_version.delay(version_id)
+    return len(pending)
 
 
 @shared_task
