@@ -177,6 +177,7 @@ class BulkInviteForm(InviteRoleMixin, forms.Form):
         self.community = community
         self.line_errors: list[BulkLineError] = []
         self.skipped: list[BulkLineError] = []
+        self.resent: list[BulkLineError] = []
 
     def _lines(self) -> list[tuple[int, str]]:
         lines: list[tuple[int, str]] = []
@@ -223,16 +224,21 @@ class BulkInviteForm(InviteRoleMixin, forms.Form):
                 "user__email", flat=True
             )
         }
-        invited = {
-            email.lower()
-            for email in Invitation.objects.filter(
-                community=self.community,
-                kind=Invitation.Kind.EMAIL,
-                revoked_at__isnull=True,
-                use_count=0,
-                expires_at__gt=timezone.now(),
-            ).values_list("email", flat=True)
-        }
+        # An open invitation whose email never reached the mail server (it still waits in the
+        # outbox, or was refused) is no reason to skip: inviting again sends it again, if its
+        # role is one this inviter may give.
+        allowed_roles = {value for value, _label in self.fields["role"].choices}
+        invited: set[str] = set()
+        never_sent: set[str] = set()
+        for email, last_sent_at, role in Invitation.objects.filter(
+            community=self.community,
+            kind=Invitation.Kind.EMAIL,
+            revoked_at__isnull=True,
+            use_count=0,
+            expires_at__gt=timezone.now(),
+        ).values_list("email", "last_sent_at", "role"):
+            sendable = last_sent_at is None and role in allowed_roles
+            (never_sent if sendable else invited).add(email.lower())
         seen: set[str] = set()
         valid: list[str] = []
         for number, value in lines:
@@ -251,6 +257,14 @@ class BulkInviteForm(InviteRoleMixin, forms.Form):
             elif address in invited:
                 self.skipped.append(BulkLineError(number, value, str(_("already invited"))))
             else:
+                if address in never_sent:
+                    self.resent.append(
+                        BulkLineError(
+                            number,
+                            value,
+                            str(_("already invited, but that invitation had not been sent yet")),
+                        )
+                    )
                 valid.append(address)
             seen.add(address)
         if self.line_errors:

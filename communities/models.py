@@ -412,3 +412,30 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events cannot be deleted.")
+
+
+class Submission(models.Model):
+    """A create form sent once: its one-time key, and what it made (communities.submissions).
+
+    A second identical send of the same form finds the row and gets the first one's result
+    instead of making a second thing. Rows older than a day are purged.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # sha256 of the form's random key, the address it was sent to and what it carried.
+    key = models.CharField(max_length=64)
+    # Where the person goes next; set in the same transaction as the claim.
+    url = models.CharField(max_length=500, blank=True)
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_submission_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key[:12]} → {self.url}"

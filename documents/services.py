@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, Sum, Value
@@ -21,15 +22,26 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from communities import services as community_services
 from communities.models import Community
+from core.background import delay_on_commit
 from core.markdown import render_markdown
 from core.search import SEARCH_CONFIGS, uses_full_text
 from core.uploads import InspectedUpload, inspect_upload, storage_name, without_metadata
 from documents.models import MAX_FOLDER_DEPTH, Document, DocumentVersion, Folder, Tag
 
 TRASH_DAYS = 30
+# How many forgotten versions one sweep hands to workers.
+PENDING_BATCH = 200
 MAX_TAGS = 10
 # How much extracted text a version keeps for search.
 MAX_TEXT_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """A file checked for the library and already in storage, its rows still to be written."""
+
+    name: str
+    inspected: InspectedUpload
 
 
 @dataclass(frozen=True)
@@ -168,7 +180,18 @@ def _title_from(name: str) -> str:
 def _after_commit_process(version: DocumentVersion) -> None:
     from documents.tasks import process_version
 
-    transaction.on_commit(lambda: process_version.delay(version.pk))
+    # With the broker down the upload still succeeds; process_pending picks the version up.
+    delay_on_commit(process_version, version.pk)
+
+
+def unprocessed_versions(*, older_than: timedelta) -> list[int]:
+    """Versions whose previews were never made (their task was lost), oldest first."""
+    cutoff = timezone.now() - older_than
+    return list(
+        DocumentVersion.objects.filter(processed_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:PENDING_BATCH]
+    )
 
 
 def _new_version(
@@ -208,21 +231,39 @@ def _new_version(
     return version
 
 
-def upload_document(
-    community: Community, *, upload, by: User, folder: Folder | None = None,
-    title: str = "", description: str = "", tags: list[str] | tuple = (),
-) -> Uploaded:  # fmt: skip
-    """Add a document from an uploaded file. Raises ValidationError (with a message naming the
-    file) for a refused file or a full library; nothing is stored then."""
-    if folder is not None and folder.community_id != community.pk:
-        raise ValidationError(_("That folder belongs to another community."))
+def store_upload(community: Community, upload) -> StoredUpload:
+    """Check a file for the library and put it in storage, before any row is written: the long
+    part of an upload holds no transaction. Raises ValidationError naming a refused file."""
     # Images are stored without their location and device metadata.
     upload, inspected = without_metadata(upload, inspect_document_upload(upload))
     _check_quota(community, inspected)
-    duplicate = _duplicate_of(community, inspected.sha256)
-    stored = _store(community, upload, inspected)
+    return StoredUpload(_store(community, upload, inspected), inspected)
+
+
+def discard_upload(stored: StoredUpload) -> None:
+    """Remove a stored file that no row came to hold (refused, or the same form sent twice)."""
+    default_storage.delete(stored.name)
+
+
+def upload_document(
+    community: Community, *, upload: File | StoredUpload, by: User,
+    folder: Folder | None = None, title: str = "", description: str = "",
+    tags: list[str] | tuple = (),
+) -> Uploaded:  # fmt: skip
+    """Add a document from an uploaded file (or one store_upload() already stored). Raises
+    ValidationError (with a message naming the file) for a refused file or a full library;
+    nothing is kept then."""
+    if folder is not None and folder.community_id != community.pk:
+        if isinstance(upload, StoredUpload):
+            discard_upload(upload)
+        raise ValidationError(_("That folder belongs to another community."))
+    stored = upload if isinstance(upload, StoredUpload) else store_upload(community, upload)
+    inspected = stored.inspected
     try:
         with transaction.atomic():
+            # Checked again with the rows: files of the same batch written since count now.
+            _check_quota(community, inspected)
+            duplicate = _duplicate_of(community, inspected.sha256)
             document = Document.objects.create(
                 community=community,
                 folder=folder,
@@ -234,35 +275,39 @@ def upload_document(
                 uploaded_by=by,
             )
             _set_tags(document, tags)
-            version = _new_version(document, stored=stored, inspected=inspected, by=by, note="")
+            version = _new_version(
+                document, stored=stored.name, inspected=inspected, by=by, note=""
+            )
             _index_for_search(document)
             community_services.record_activity(community, by, "document.uploaded", document)
             _after_commit_process(version)
     except BaseException:
-        default_storage.delete(stored)
+        discard_upload(stored)
         raise
     return Uploaded(document, version, duplicate)
 
 
-def add_version(document: Document, *, upload, by: User, note: str = "") -> Uploaded:
-    """Upload a new version of a document; it becomes the current one."""
+def add_version(
+    document: Document, *, upload: File | StoredUpload, by: User, note: str = ""
+) -> Uploaded:
+    """Upload a new version of a document (or one store_upload() already stored); it becomes
+    the current one."""
     community = document.community
-    # Images are stored without their location and device metadata.
-    upload, inspected = without_metadata(upload, inspect_document_upload(upload))
-    _check_quota(community, inspected)
-    duplicate = _duplicate_of(community, inspected.sha256, exclude=document)
-    stored = _store(community, upload, inspected)
+    stored = upload if isinstance(upload, StoredUpload) else store_upload(community, upload)
+    inspected = stored.inspected
     try:
         with transaction.atomic():
+            _check_quota(community, inspected)
+            duplicate = _duplicate_of(community, inspected.sha256, exclude=document)
             document = Document.objects.select_for_update().get(pk=document.pk)
             version = _new_version(
-                document, stored=stored, inspected=inspected, by=by, note=note.strip()
+                document, stored=stored.name, inspected=inspected, by=by, note=note.strip()
             )
             _index_for_search(document)
             community_services.record_activity(community, by, "document.versioned", document)
             _after_commit_process(version)
     except BaseException:
-        default_storage.delete(stored)
+        discard_upload(stored)
         raise
     return Uploaded(document, version, duplicate)
 
@@ -343,7 +388,8 @@ def _set_tags(document: Document, names) -> None:
             existing.setdefault(tag.name.lower(), tag)
     tags = [
         existing.get(name.lower())
-        or Tag.objects.create(community_id=document.community_id, name=name)
+        # get_or_create: a tag another upload has just made is reused, not a unique-key error.
+        or Tag.objects.get_or_create(community_id=document.community_id, name=name)[0]
         for name in names
     ]
     document.tags.set(tags)

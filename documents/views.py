@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from communities import submissions
 from communities.permissions import (
     Access,
     can_change_document,
@@ -202,13 +203,37 @@ def _upload(request: HttpRequest, access: Access, limiter) -> HttpResponse:
             errors = [error for field_errors in form.errors.values() for error in field_errors]
     else:
         folder = form.cleaned_data.get("folder")
+        # Files are stored first; their rows are written with the form's one-time key.
+        stored: list[services.StoredUpload] = []
         for file in form.cleaned_data["files"]:
             try:
-                uploaded.append(
-                    services.upload_document(community, upload=file, by=request.user, folder=folder)
-                )
+                stored.append(services.store_upload(community, file))
             except ValidationError as error:
                 errors.extend(error.messages)
+
+        def record_all() -> list[services.Uploaded] | None:
+            for item in stored:
+                try:
+                    uploaded.append(
+                        services.upload_document(
+                            community, upload=item, by=request.user, folder=folder
+                        )
+                    )
+                except ValidationError as error:
+                    errors.extend(error.messages)
+            # Nothing kept: the same files may be sent again and refused again, not "done".
+            return uploaded or None
+
+        sent = submissions.once(
+            request,
+            record_all,
+            url=lambda items: _library_url(community, items[0].document.folder),
+            target=lambda items: items[0].document,
+        )
+        if sent.repeated:
+            for item in stored:
+                services.discard_upload(item)
+            return _uploaded_already(request, sent)
     if _wants_json(request):
         return JsonResponse(
             {
@@ -231,6 +256,20 @@ def _upload(request: HttpRequest, access: Access, limiter) -> HttpResponse:
     return redirect(_library_url(community, folder))
 
 
+def _uploaded_already(request: HttpRequest, sent: submissions.Sent) -> HttpResponse:
+    """The answer to an upload sent a second time: what the first send stored."""
+    if _wants_json(request):
+        document = sent.earlier(Document)
+        items = [] if document is None else [_document_json(document)]
+        return JsonResponse({"uploaded": items, "errors": []})
+    messages.info(request, submissions.ALREADY_SENT)
+    return redirect(sent.url)
+
+
+def _document_json(document: Document) -> dict:
+    return {"title": document.title, "url": document.get_absolute_url()}
+
+
 def _duplicate_message(item: services.Uploaded) -> str:
     return format_html(
         _('The same file is already in the library: <a href="{url}">{title}</a>.'),
@@ -240,7 +279,7 @@ def _duplicate_message(item: services.Uploaded) -> str:
 
 
 def _uploaded_json(item: services.Uploaded) -> dict:
-    data = {"title": item.document.title, "url": item.document.get_absolute_url()}
+    data = _document_json(item.document)
     if item.duplicate_of:
         data["duplicate"] = {
             "title": item.duplicate_of.title,
@@ -271,10 +310,18 @@ def folder_new(request: HttpRequest, access: Access) -> HttpResponse:
     parent_id = request.POST.get("parent") or request.GET.get("parent")
     parent = _folder(access, parent_id) if parent_id else None
 
-    def create(name: str) -> Folder:
-        folder = services.create_folder(access.community, parent=parent, name=name, by=request.user)
-        messages.success(request, _("Folder “%(name)s” created.") % {"name": folder.name})
-        return folder
+    def create(name: str) -> Folder | str:
+        sent = submissions.once(
+            request,
+            lambda: services.create_folder(
+                access.community, parent=parent, name=name, by=request.user
+            ),
+        )
+        if sent.repeated:
+            messages.info(request, submissions.ALREADY_SENT)
+            return sent.url
+        messages.success(request, _("Folder “%(name)s” created.") % {"name": sent.made.name})
+        return sent.made
 
     return _folder_form(request, access, create, FolderForm(request.POST or None), parent=parent)
 
@@ -298,14 +345,15 @@ def folder_edit(request: HttpRequest, access: Access, folder_id: int) -> HttpRes
 
 
 def _folder_form(request, access: Access, save, form, **context) -> HttpResponse:
-    """The folder name form: on a valid post, `save(name)` and go to the folder."""
+    """The folder name form: on a valid post, `save(name)` and go to the folder (or the
+    address it returns)."""
     if request.method == "POST" and form.is_valid():
         try:
             folder = save(form.cleaned_data["name"])
         except ValidationError as error:
             form.add_error("name", error)
         else:
-            return redirect(folder.get_absolute_url())
+            return redirect(folder)
     return render(
         request,
         "documents/folder_form.html",
@@ -417,15 +465,24 @@ def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpR
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.add_version(
-                item,
-                upload=form.cleaned_data["file"],
-                by=request.user,
-                note=form.cleaned_data["note"],
+            # Stored first; the version's rows are written with the form's one-time key.
+            stored = services.store_upload(access.community, form.cleaned_data["file"])
+            sent = submissions.once(
+                request,
+                lambda: services.add_version(
+                    item, upload=stored, by=request.user, note=form.cleaned_data["note"]
+                ),
+                url=lambda _result: item.get_absolute_url(),
+                target=lambda result: result.version,
             )
         except ValidationError as error:
             form.add_error("file", error)
         else:
+            if sent.repeated:
+                services.discard_upload(stored)
+                messages.info(request, submissions.ALREADY_SENT)
+                return redirect(sent.url)
+            result = sent.made
             messages.success(
                 request, _("Version %(number)s uploaded.") % {"number": result.version.number}
             )

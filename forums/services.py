@@ -1,6 +1,6 @@
 """Every write of the forums: forums, threads, posts, reactions, subscriptions, read state."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,15 +38,20 @@ class ForumError(Exception):
 def create_forum(
     community: Community, *, actor: User, name: str, slug: str, description: str = ""
 ) -> Forum:
-    """A new themed forum, placed last."""
+    """A new themed forum, placed last; the existing one when another request has just opened a
+    forum at the same address (the form checked it was free, the constraint decides)."""
     last = community.forums.order_by("-position").values_list("position", flat=True).first()
-    forum = Forum.objects.create(
-        community=community,
-        name=name.strip(),
-        slug=slug,
-        description=description.strip(),
-        position=(last or 0) + 1,
-    )
+    try:
+        with transaction.atomic():
+            forum = Forum.objects.create(
+                community=community,
+                name=name.strip(),
+                slug=slug,
+                description=description.strip(),
+                position=(last or 0) + 1,
+            )
+    except IntegrityError:
+        return Forum.objects.get(community=community, slug=slug)
     community_services.audit(actor, community, "forum.create", forum)
     return forum
 
@@ -257,7 +262,13 @@ def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
     removed, _detail = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
     if removed:
         return False
-    Reaction.objects.create(post=post, user=user, kind=kind)
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(post=post, user=user, kind=kind)
+    except IntegrityError:
+        # Another request of the same person (a second tab) added it since the delete above:
+        # it is on, as both asked, rather than an error.
+        pass
     return True
 
 

@@ -11,7 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from communities import submissions
 from communities.permissions import (
     Access,
     can_edit_post,
@@ -130,15 +132,28 @@ def forum_list(request: HttpRequest, access: Access) -> HttpResponse:
         form = ForumForm(request.POST or None, community=access.community)
         if request.method == "POST":
             if form.is_valid():
-                forum = services.create_forum(
-                    access.community,
-                    actor=request.user,
-                    name=form.cleaned_data["name"],
-                    slug=form.cleaned_data["slug"],
-                    description=form.cleaned_data["description"],
+                sent = submissions.once(
+                    request,
+                    lambda: services.create_forum(
+                        access.community,
+                        actor=request.user,
+                        name=form.cleaned_data["name"],
+                        slug=form.cleaned_data["slug"],
+                        description=form.cleaned_data["description"],
+                    ),
+                    url=lambda _forum: request.path,
                 )
-                messages.success(request, _("The forum “%(name)s” is open.") % {"name": forum.name})
+                if sent.repeated:
+                    messages.info(request, submissions.ALREADY_SENT)
+                else:
+                    messages.success(
+                        request, _("The forum “%(name)s” is open.") % {"name": sent.made.name}
+                    )
                 return redirect("forum_list", access.community.slug)
+            # Sent twice: the first send took the forum's address.
+            if (done := submissions.earlier(request)) is not None:
+                messages.info(request, submissions.ALREADY_SENT)
+                return redirect(done.url)
             messages.error(request, _("Please correct the errors below."))
     elif request.method == "POST":
         raise PermissionDenied
@@ -260,12 +275,15 @@ def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
         attachments: list[Attachment] = []
         try:
             attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
-            thread = services.start_thread(
-                forum,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                attachments=attachments,
+            sent = submissions.once(
+                request,
+                lambda: services.start_thread(
+                    forum,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    attachments=attachments,
+                ),
             )
         except ValidationError as error:
             form.add_error("attachments", error)
@@ -274,7 +292,11 @@ def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
             messages.error(request, str(error))
             return redirect(forum)
         else:
-            return redirect(thread)
+            if sent.repeated:
+                # The first send's files are the ones its thread shows.
+                _discard(attachments)
+                messages.info(request, submissions.ALREADY_SENT)
+            return redirect(sent.url)
     return render(
         request,
         "forums/thread_new.html",
@@ -311,6 +333,10 @@ class _Page:
 
 def _page_of(number: int) -> int:
     return (number - 1) // POSTS_PER_PAGE + 1
+
+
+def _reply_url(post: Post) -> str:
+    return f"{post.thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}"
 
 
 @community_view
@@ -391,8 +417,15 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
         attachments: list[Attachment] = []
         try:
             attachments = _store_attachments(request, access, form.cleaned_data["attachments"])
-            post = services.reply(
-                thread, author=request.user, body=form.cleaned_data["body"], attachments=attachments
+            sent = submissions.once(
+                request,
+                lambda: services.reply(
+                    thread,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachments=attachments,
+                ),
+                url=_reply_url,
             )
         except ValidationError as error:
             form.add_error("attachments", error)
@@ -400,6 +433,15 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
             _discard(attachments)
             messages.error(request, str(error))
             return redirect(thread)
+        else:
+            if sent.repeated:
+                # The first send shows the new post; this one takes the page to it.
+                _discard(attachments)
+                messages.info(request, submissions.ALREADY_SENT)
+                if request.htmx:
+                    return HttpResponseClientRedirect(sent.url)
+                return redirect(sent.url)
+            post = sent.made
     context = {
         "access": access,
         "community": access.community,
@@ -436,7 +478,7 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
             level=getattr(thread, "my_level", None) or Subscription.Level.NORMAL,
         )
         return render(request, "forums/thread_detail.html", context, status=400)
-    return redirect(f"{thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}")
+    return redirect(_reply_url(post))
 
 
 @community_view
@@ -538,7 +580,13 @@ def post_react(request: HttpRequest, access: Access, post_id: int) -> HttpRespon
     kind = request.POST.get("kind", "")
     if kind not in Reaction.Kind.values:
         raise Http404
-    services.toggle_reaction(post, user=request.user, kind=kind)
+    # The same form sent twice toggles once: the second send shows the first one's result.
+    submissions.once(
+        request,
+        lambda: services.toggle_reaction(post, user=request.user, kind=kind),
+        url=lambda _on: post.get_absolute_url(),
+        target=lambda _on: post,
+    )
     if request.htmx:
         post = selectors.posts_of(access, post.thread).get(pk=post.pk)
         return render(

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,17 +13,51 @@ from communities.models import Community, Invitation, Membership
 from communities.permissions import can_accept_invitation
 from communities.services.logs import audit, notify
 from communities.services.membership import MembershipError, add_member
+from core import outbox
 
 EMAIL_INVITATION_DAYS = 14
 INVITATION_ACCEPTED = _("%(person)s accepted your invitation to %(community_name)s.")
 
 
-def _queue_emails(invitations: list[Invitation], base_url: str) -> None:
-    from communities.tasks import send_invitation_emails
+def _email_key_prefix(invitation: Invitation) -> str:
+    return f"invitation:{invitation.pk}:"
 
-    ids = [invitation.pk for invitation in invitations]
-    requested_at = timezone.now().isoformat()
-    transaction.on_commit(lambda: send_invitation_emails.delay(ids, base_url, requested_at))
+
+def _invitation_email(invitation: Invitation, *, key: str, base_url: str) -> outbox.OutgoingEmail:
+    return outbox.render_outgoing(
+        "communities/email/invitation",
+        key=key,
+        to=invitation.email,
+        context={
+            "invitation": invitation,
+            "community": invitation.community,
+            "inviter": invitation.created_by,
+            "url": base_url.rstrip("/") + invitation.get_absolute_url(),
+        },
+        language=invitation.community.language,
+    )
+
+
+def note_invitation_email_sent(key: str, sent_at: datetime) -> None:
+    """Outbox hook: record when an invitation's email was accepted by the mail server."""
+    invitation_id = key.split(":")[1]
+    Invitation.objects.filter(pk=invitation_id).filter(
+        Q(last_sent_at__isnull=True) | Q(last_sent_at__lt=sent_at)
+    ).update(last_sent_at=sent_at)
+
+
+def _send_again(invitations: list[Invitation], base_url: str) -> None:
+    """Renew each invitation's expiry and queue a new email for it, in place of any still unsent."""
+    expires_at = timezone.now() + timedelta(days=EMAIL_INVITATION_DAYS)
+    emails = []
+    for invitation in invitations:
+        prefix = _email_key_prefix(invitation)
+        # Only the newest email goes out: it states the renewed expiry.
+        outbox.withdraw(prefix, reason="replaced by a newer invitation email")
+        invitation.expires_at = expires_at
+        invitation.save(update_fields=["expires_at"])
+        emails.append(_invitation_email(invitation, key=outbox.next_key(prefix), base_url=base_url))
+    outbox.queue_emails(emails)
 
 
 @transaction.atomic
@@ -36,34 +71,72 @@ def invite_by_email(
     base_url: str = "",
     ip: str | None = None,
 ) -> list[Invitation]:
-    """Invite addresses (already validated by the form); all are created or none.
+    """Invite addresses (already validated by the form); all are invited or none.
 
-    One email task is queued for the whole batch, after the transaction commits.
+    An address whose open invitation was never sent (its email still waits, or was refused) or
+    has expired gets that invitation again, renewed, rather than a second one. Each email is a
+    row of the outbox, sent once the transaction commits. Returns the invitations emailed.
     """
-    expires_at = timezone.now() + timedelta(days=EMAIL_INVITATION_DAYS)
-    invitations = [
-        Invitation.objects.create(
+    addresses = list(dict.fromkeys(email.strip().lower() for email in emails))
+    base_url = base_url or settings.COP_SITE_URL
+    now = timezone.now()
+    open_invitations = {
+        invitation.email: invitation
+        for invitation in Invitation.objects.select_for_update(of=("self",))
+        .select_related("community", "created_by")
+        .filter(
             community=community,
             kind=Invitation.Kind.EMAIL,
-            email=email.strip().lower(),
-            role=role,
-            message=message.strip(),
-            created_by=actor,
-            expires_at=expires_at,
-            max_uses=1,
+            revoked_at__isnull=True,
+            use_count=0,
+            email__in=addresses,
         )
-        for email in emails
+    }
+    renewed = [
+        invitation
+        for invitation in open_invitations.values()
+        if invitation.last_sent_at is None or invitation.expires_at <= now
     ]
-    if invitations:
+    expires_at = now + timedelta(days=EMAIL_INVITATION_DAYS)
+    created = []
+    for email in addresses:
+        if email in open_invitations:
+            continue
+        try:
+            # A savepoint: another inviter may open the same address's invitation this instant
+            # (one open invitation per address); theirs stands, and this one is already done.
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    community=community,
+                    kind=Invitation.Kind.EMAIL,
+                    email=email,
+                    role=role,
+                    message=message.strip(),
+                    created_by=actor,
+                    expires_at=expires_at,
+                    max_uses=1,
+                )
+        except IntegrityError:
+            continue
+        created.append(invitation)
+    if created:
         audit(
             actor,
             community,
             "invitation.create",
-            details={"count": len(invitations), "role": role, "kind": "email"},
+            details={"count": len(created), "role": role, "kind": "email"},
             ip=ip,
         )
-        _queue_emails(invitations, base_url or settings.COP_SITE_URL)
-    return invitations
+        outbox.queue_emails(
+            _invitation_email(
+                invitation, key=_email_key_prefix(invitation) + "1", base_url=base_url
+            )
+            for invitation in created
+        )
+    for invitation in renewed:
+        audit(actor, community, "invitation.resend", invitation, ip=ip)
+    _send_again(renewed, base_url)
+    return created + renewed
 
 
 @transaction.atomic
@@ -104,6 +177,7 @@ def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     invitation.revoked_at = timezone.now()
     invitation.revoked_by = actor
     invitation.save(update_fields=["revoked_at", "revoked_by"])
+    outbox.withdraw(_email_key_prefix(invitation), reason="the invitation was revoked")
     audit(actor, invitation.community, "invitation.revoke", invitation, ip=ip)
     return True
 
@@ -112,13 +186,14 @@ def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
 def resend_invitation(
     invitation: Invitation, *, actor: User, base_url: str = "", ip: str | None = None
 ) -> bool:
-    """Send an email invitation again, renewing its expiry; False for links and dead ones."""
+    """Send an email invitation again, renewing its expiry; False for links and dead ones.
+
+    An earlier email still waiting in the outbox is withdrawn: only the new one goes out.
+    """
     if invitation.kind != Invitation.Kind.EMAIL or invitation.is_revoked or invitation.is_used_up:
         return False
-    invitation.expires_at = timezone.now() + timedelta(days=EMAIL_INVITATION_DAYS)
-    invitation.save(update_fields=["expires_at"])
     audit(actor, invitation.community, "invitation.resend", invitation, ip=ip)
-    _queue_emails([invitation], base_url or settings.COP_SITE_URL)
+    _send_again([invitation], base_url or settings.COP_SITE_URL)
     return True
 
 
@@ -140,6 +215,9 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
         return existing
     invitation.use_count += 1
     invitation.save(update_fields=["use_count"])
+    if invitation.kind == Invitation.Kind.EMAIL:
+        # Accepted already: an email of it still waiting would only confuse.
+        outbox.withdraw(_email_key_prefix(invitation), reason="the invitation was accepted")
     membership = add_member(
         community, user, role=invitation.role, actor=invitation.created_by, via="invitation"
     )

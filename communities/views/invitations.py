@@ -6,11 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from communities import selectors, services
+from communities import selectors, services, submissions
 from communities.adapters import SESSION_KEY
 from communities.forms import BulkInviteForm, InvitationLinkForm
 from communities.models import Invitation, Membership
@@ -54,17 +55,29 @@ def invitations(request: HttpRequest, access: Access) -> HttpResponse:
     form = BulkInviteForm(request.POST, request.FILES, community=access.community)
     form.limit_roles(_allowed_roles(access))
     if not form.is_valid():
+        # Sent twice: the first send made these addresses "already invited".
+        if (done := submissions.earlier(request)) is not None:
+            messages.info(request, submissions.ALREADY_SENT)
+            return redirect(done.url)
         messages.error(request, _("Nothing was sent: please correct the errors below."))
         return _page(request, access, email_form=form, status=400)
-    sent = services.invite_by_email(
-        access.community,
-        actor=request.user,
-        emails=form.cleaned_data["addresses"],
-        role=form.cleaned_data["role"],
-        message=form.cleaned_data["message"],
-        base_url=_base_url(request),
-        ip=client_ip(request),
+    submission = submissions.once(
+        request,
+        lambda: services.invite_by_email(
+            access.community,
+            actor=request.user,
+            emails=form.cleaned_data["addresses"],
+            role=form.cleaned_data["role"],
+            message=form.cleaned_data["message"],
+            base_url=_base_url(request),
+            ip=client_ip(request),
+        ),
+        url=lambda _invitations: reverse("invitations", args=[access.community.slug]),
     )
+    if submission.repeated:
+        messages.info(request, submissions.ALREADY_SENT)
+        return redirect(submission.url)
+    sent = submission.made
     messages.success(
         request,
         ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", len(sent))
@@ -75,6 +88,12 @@ def invitations(request: HttpRequest, access: Access) -> HttpResponse:
             request,
             _("Line %(line)d, %(value)s: %(reason)s — skipped.")
             % {"line": skipped.line, "value": skipped.value, "reason": skipped.message},
+        )
+    for resent in form.resent:
+        messages.info(
+            request,
+            _("Line %(line)d, %(value)s: %(reason)s — sent again.")
+            % {"line": resent.line, "value": resent.value, "reason": resent.message},
         )
     return redirect("invitations", access.community.slug)
 
@@ -90,14 +109,21 @@ def create_link(request: HttpRequest, access: Access) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The link was not created: please correct the errors below."))
         return _page(request, access, link_form=form, status=400)
-    services.create_invitation_link(
-        access.community,
-        actor=request.user,
-        role=form.cleaned_data["role"],
-        expires_at=form.cleaned_data["expires_at"],
-        max_uses=form.cleaned_data["max_uses"],
-        ip=client_ip(request),
+    submission = submissions.once(
+        request,
+        lambda: services.create_invitation_link(
+            access.community,
+            actor=request.user,
+            role=form.cleaned_data["role"],
+            expires_at=form.cleaned_data["expires_at"],
+            max_uses=form.cleaned_data["max_uses"],
+            ip=client_ip(request),
+        ),
+        url=lambda _link: reverse("invitations", args=[access.community.slug]),
     )
+    if submission.repeated:
+        messages.info(request, submissions.ALREADY_SENT)
+        return redirect(submission.url)
     messages.success(request, _("The invitation link is ready: copy it from the list below."))
     return redirect("invitations", access.community.slug)
 

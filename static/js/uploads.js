@@ -3,6 +3,10 @@
 (function () {
   "use strict";
 
+  // Files sent from this page so far: each request's one-time key is the page's key and this
+  // rank, so the files of a batch (and of the next batch) are never taken for a double send.
+  var sent = 0;
+
   function format(template, name) {
     return template.replace("%(name)s", name);
   }
@@ -78,6 +82,9 @@
     data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
     var folder = form.querySelector("[name=folder]");
     if (folder && folder.value) data.append("folder", folder.value);
+    var key = form.querySelector("[name=submission]");
+    sent += 1;
+    if (key && key.value) data.append("submission", key.value + "-" + sent);
     data.append("files", file, file.name);
     var request = new XMLHttpRequest();
     request.open("POST", form.action);

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities.models import AuditEvent, Invitation, Membership, Notification
+from core import outbox
+from core.models import OutboxEmail
 from tests.communities.helpers import after_redirect, text
 from tests.factories import InvitationFactory, UserFactory
 
@@ -64,6 +66,10 @@ def test_invitations_email_is_sent_only_after_commit(cast, facilitator_client, m
 
     assert Invitation.objects.count() == 1
     assert mailoutbox == []
+    # Written with the invitation, in its transaction; unsent until the task runs.
+    row = OutboxEmail.objects.get()
+    assert row.to == "ana@example.net"
+    assert row.sent_at is None
 
 
 def test_invitations_bulk_paste_invites_every_address(
@@ -124,7 +130,9 @@ def test_invitations_csv_invalid_line_is_reported_by_its_row(cast, facilitator_c
 def test_invitations_duplicates_members_and_invited_are_skipped(
     cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
 ):
-    InvitationFactory(community=cast.public, email="waiting@example.net")
+    InvitationFactory(
+        community=cast.public, email="waiting@example.net", last_sent_at=timezone.now()
+    )
     pasted = "\n".join(
         ["new@example.net", "NEW@example.net", cast.member.email, "waiting@example.net"]
     )
@@ -140,6 +148,74 @@ def test_invitations_duplicates_members_and_invited_are_skipped(
     assert Invitation.objects.filter(email="new@example.net").count() == 1
     assert Invitation.objects.count() == 2
     assert [message.to for message in mailoutbox] == [["new@example.net"]]
+
+
+def test_invitations_inviting_again_an_address_whose_email_never_left_sends_it_again(
+    cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The broker was down: the invitation was saved, its email still waits in the outbox.
+    with django_capture_on_commit_callbacks(execute=False):
+        _invite(facilitator_client, emails="waiting@example.net")
+    invitation = Invitation.objects.get()
+    waiting = OutboxEmail.objects.get()
+    assert invitation.last_sent_at is None
+    assert waiting.sent_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(facilitator_client, emails="waiting@example.net")
+
+    assert response.status_code == 302
+    page = after_redirect(facilitator_client, response)
+    assert "1 invitation sent." in page
+    assert (
+        "Line 1, waiting@example.net: already invited, but that invitation had not been sent "
+        "yet — sent again." in page
+    )
+    # The same invitation, one email: the waiting one gave way to the new one.
+    assert Invitation.objects.get() == invitation
+    assert [message.to for message in mailoutbox] == [["waiting@example.net"]]
+    assert _accept_url(invitation) in mailoutbox[0].body
+    waiting.refresh_from_db()
+    assert waiting.sent_at is None
+    assert waiting.failed_at is not None
+    assert OutboxEmail.objects.filter(sent_at__isnull=False).count() == 1
+    invitation.refresh_from_db()
+    assert invitation.last_sent_at is not None
+
+
+def test_invitations_unsent_invitation_with_a_role_the_inviter_may_not_give_is_skipped(
+    cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    InvitationFactory(
+        community=cast.public, email="fac@example.net", role=Membership.Role.FACILITATOR
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(facilitator_client, emails="fac@example.net\nnew@example.net")
+
+    page = after_redirect(facilitator_client, response)
+    assert "Line 1, fac@example.net: already invited — skipped." in page
+    assert [message.to for message in mailoutbox] == [["new@example.net"]]
+
+
+def test_invitations_inviting_again_after_a_sent_one_expired_renews_it(
+    cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    invitation = InvitationFactory(
+        community=cast.public,
+        email="late@example.net",
+        last_sent_at=timezone.now() - timedelta(days=20),
+        expires_at=timezone.now() - timedelta(days=6),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(facilitator_client, emails="late@example.net")
+
+    assert response.status_code == 302
+    assert Invitation.objects.get() == invitation
+    invitation.refresh_from_db()
+    assert invitation.is_usable
+    assert [message.to for message in mailoutbox] == [["late@example.net"]]
 
 
 def test_invitations_list_with_nobody_new_sends_nothing(cast, facilitator_client):
@@ -320,6 +396,41 @@ def test_invitations_resend_sends_one_email_and_renews_the_expiry(
     assert AuditEvent.objects.get().action == "invitation.resend"
 
 
+def test_invitations_resend_while_the_first_email_waits_sends_one_email(
+    cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        _invite(facilitator_client, emails="ana@example.net")
+    invitation = Invitation.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        facilitator_client.post(f"/c/open-practice/invitations/{invitation.pk}/resend/")
+    outbox.sweep(now=timezone.now() + timedelta(hours=1))
+
+    assert [message.to for message in mailoutbox] == [["ana@example.net"]]
+    assert sorted(OutboxEmail.objects.values_list("key", flat=True)) == [
+        f"invitation:{invitation.pk}:1",
+        f"invitation:{invitation.pk}:2",
+    ]
+
+
+def test_invitations_revoked_before_its_email_left_sends_nothing(
+    cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        _invite(facilitator_client, emails="ana@example.net")
+    invitation = Invitation.objects.get()
+
+    facilitator_client.post(f"/c/open-practice/invitations/{invitation.pk}/revoke/")
+    outbox.sweep(now=timezone.now() + timedelta(hours=1))
+
+    assert mailoutbox == []
+    row = OutboxEmail.objects.get()
+    assert row.sent_at is None
+    assert row.failed_at is not None
+    assert "revoked" in row.last_error
+
+
 def test_invitations_resend_of_a_revoked_one_is_refused(
     cast, facilitator_client, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -462,3 +573,24 @@ def test_invitations_sign_up_later_with_the_invited_address_joins_at_verificatio
     invitation.refresh_from_db()
     assert invitation.use_count == 1
     assert "You are now a member of Closed Circle." in after_redirect(anon_client, confirmed)
+
+
+def test_invitations_an_address_invited_by_someone_else_this_instant_is_already_done(
+    cast, monkeypatch
+):
+    from communities.services import invitations as invitation_services
+
+    invitation_services.invite_by_email(
+        cast.public, actor=cast.organizer, emails=["ana@example.net"]
+    )
+    # The other inviter's row appears right after this request looked for open invitations.
+    monkeypatch.setattr(
+        Invitation.objects, "select_for_update", lambda **options: Invitation.objects.none()
+    )
+
+    again = invitation_services.invite_by_email(
+        cast.public, actor=cast.facilitator, emails=["ana@example.net", "bo@example.net"]
+    )
+
+    assert [invitation.email for invitation in again] == ["bo@example.net"]
+    assert Invitation.objects.filter(email="ana@example.net").count() == 1
