@@ -9,9 +9,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     COP_DATA_DIR=/data
 
-# gettext: msgfmt for compilemessages.
+# gettext: msgfmt for compilemessages. postgresql-client: pg_dump and pg_restore for
+# `manage.py backup` / `restore`. pg_dump refuses a server of a newer major version than its own
+# and bookworm ships 15, so the client comes from PostgreSQL's apt repository (postgresql-common
+# carries its signing key) at docker-compose.yml's server version; for another server, build with
+# --build-arg PG_CLIENT_VERSION=<its major version>.
+ARG PG_CLIENT_VERSION=16
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${PG_CLIENT_VERSION} \
     && rm -rf /var/lib/apt/lists/*
 
 # The application runs unprivileged; it owns only its data folder, never its code.

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "csp",
+    "dbbackup",
     "core",
     "accounts",
     "communities",
@@ -195,11 +196,51 @@ CELERY_RESULT_BACKEND = (
     )
     or None
 )
+# Results live in Redis too: with it down, asking for a task must not wait on the result
+# backend's own retries (about 20 s) either.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 2.0}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged when it ends, and handed out again when its worker process dies, so a
+# killed worker loses no task (DESIGN.md, "The outbox"); each worker process holds one at a time.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# COP_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands a task that no worker acknowledged to
+# another worker (default 600). A worker killed outright (kill -9 of its main process, a lost
+# machine) leaves its task unacknowledged: it runs again after this delay. It must exceed the
+# longest task — an outbox batch is cut at 300 s — or a task still running would be started a
+# second time elsewhere.
+COP_CELERY_VISIBILITY_TIMEOUT = env.int("COP_CELERY_VISIBILITY_TIMEOUT", default=600)
+# A web request publishes its tasks after its commit: with the broker down or hung it must give up
+# within a second or two, not retry for 20 s. What it could not publish waits in the outbox.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": COP_CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    # One more try at once (a pooled connection may have gone stale), then the error.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The outbox (core/outbox.py): every email is a row, sent by a task after the commit; the sweeper
+# (beat, every minute) hands what is still unsent to tasks again.
+# COP_OUTBOX_RETRY_AFTER_SECONDS: how long an unsent email waits before the sweeper sends it again,
+# and the first backoff after a failed try, doubling with each try up to an hour (default 120).
+COP_OUTBOX_RETRY_AFTER_SECONDS = env.int("COP_OUTBOX_RETRY_AFTER_SECONDS", default=120)
+# COP_OUTBOX_MAX_ATTEMPTS: tries before an unsent email is given up (default 10: about 5 hours).
+COP_OUTBOX_MAX_ATTEMPTS = env.int("COP_OUTBOX_MAX_ATTEMPTS", default=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # django-celery-beat copies these entries into its database schedule when beat starts.
@@ -208,9 +249,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communities.tasks.lift_expired_sanctions",
         "schedule": 300.0,
     },
+    "process-pending-documents": {
+        "task": "documents.tasks.process_pending",
+        "schedule": 600.0,
+        "options": {"expire_seconds": 590},
+    },
     "purge-document-trash": {
         "task": "documents.tasks.purge_trash",
         "schedule": 3600.0,
+    },
+    "sweep-outbox": {
+        "task": "core.tasks.sweep_outbox",
+        "schedule": 60.0,
+        # While no worker runs, sweeps do not pile up in the queue: each one lapses.
+        "options": {"expire_seconds": 55},
     },
 }
 
@@ -287,6 +339,39 @@ COP_X_ACCEL_REDIRECT = env.str("COP_X_ACCEL_REDIRECT", default="")
 # forum attachment or library file is kept as a plain file without thumbnail.
 COP_IMAGE_MAX_PIXELS = env.int("COP_IMAGE_MAX_PIXELS", default=40_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Backups ----------------------------------------------------------------------------------
+# `manage.py backup` / `restore` (core/management/commands/) drive django-dbbackup: a database
+# dump and an archive of the uploads, side by side in one place.
+# COP_BACKUP_DIR: the folder backups are written to (default: backups/ in COP_DATA_DIR).
+COP_BACKUP_DIR = Path(env.str("COP_BACKUP_DIR", default=str(DATA_DIR / "backups")))
+# COP_BACKUP_S3_BUCKET: put backups in this S3 bucket instead of the folder (default: none). It
+# uses the endpoint, region and credentials of the uploads (COP_S3_* above).
+COP_BACKUP_S3_BUCKET = env.str("COP_BACKUP_S3_BUCKET", default="")
+if COP_BACKUP_S3_BUCKET:
+    STORAGES["dbbackup"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": COP_BACKUP_S3_BUCKET,
+            "endpoint_url": env.str("COP_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("COP_S3_REGION", default="us-east-1"),
+            "access_key": env.str("COP_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("COP_S3_SECRET_ACCESS_KEY", default="") or None,
+            "signature_version": "s3v4",
+            "addressing_style": "path",
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+else:
+    # Reads COP_BACKUP_DIR when used, not here, so an override (a test's) moves it.
+    STORAGES["dbbackup"] = {"BACKEND": "core.backup.BackupFolderStorage"}
+# SQLite: restore through SQLite's backup API into the open database (core/backup.py says why).
+DBBACKUP_CONNECTOR_MAPPING = {"django.db.backends.sqlite3": "core.backup.SqliteConnector"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Restored objects belong to the role that restores them (the app's own), so a dump also
+    # restores on a server where that role has another name.
+    DBBACKUP_CONNECTORS = {"default": {"PG_OPTIONS": "--no-owner"}}
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.org:587 (default: files under var/mail/).
