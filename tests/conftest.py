@@ -50,6 +50,9 @@ def _isolated_state(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is what slows account tests; its strength is not what they test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every test client builds the middleware anew, and WhiteNoise would index every static
+    # file each time (about 40 ms, a fifth of the suite): it looks each one up when asked.
+    settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()
 
 
@@ -239,6 +242,24 @@ class Cast:
     def person(self, principal: str):
         return None if principal == "anonymous" else getattr(self, principal)
 
+    COMMUNITIES = ("public", "private", "other")
+    PEOPLE = ("organizer", "facilitator", "member", "other_member", "outsider", "staff")
+
+    def fresh(self) -> "Cast":
+        """The same cast, read again from the database (two queries): what a test changes on
+        its objects in memory never reaches the next test."""
+        from accounts.models import User
+        from communities.models import Community
+
+        copy = object.__new__(Cast)
+        communities = Community.objects.in_bulk([getattr(self, n).pk for n in self.COMMUNITIES])
+        people = User.objects.in_bulk([getattr(self, n).pk for n in self.PEOPLE])
+        for name in self.COMMUNITIES:
+            setattr(copy, name, communities[getattr(self, name).pk])
+        for name in self.PEOPLE:
+            setattr(copy, name, people[getattr(self, name).pk])
+        return copy
+
 
 PRINCIPALS = [
     "anonymous",
@@ -254,6 +275,27 @@ PRINCIPALS = [
 @pytest.fixture
 def cast(db):
     return Cast()
+
+
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker):
+    """One cast for a whole module, built once inside a transaction rolled back at its end, as
+    Django's setUpTestData does: each test's own transaction (a savepoint inside this one) undoes
+    what the test wrote. For modules of many small tests (the permission matrix) that would
+    otherwise build the cast thousands of times. Tests get it with `cast` overridden as
+    `shared_cast` below; transactional tests cannot use it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = Cast()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def shared_cast(module_cast, db):
+    """The module's cast, read again for this test."""
+    return module_cast.fresh()
 
 
 def _client_for(cast, principal):

@@ -38,6 +38,13 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def cast(shared_cast):
+    """The cast is built once for the module (tests/conftest.py, module_cast): every case runs
+    in its own savepoint over it."""
+    return shared_cast
+
 # --- What a request can come back with -------------------------------------------------------
 
 OK = 200
