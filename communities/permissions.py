@@ -11,12 +11,12 @@ per line.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.crypto import constant_time_compare
 
 from communities.models import Community, Invitation, Membership
 
@@ -171,7 +171,8 @@ def request_key_matches(community: Community, key: str) -> bool:
         return False
     if community.is_archived:
         return False
-    return secrets.compare_digest(key, community.join_key)
+    # Compared as bytes: secrets.compare_digest refuses a str holding anything but ASCII.
+    return constant_time_compare(key, community.join_key)
 
 
 def communities_visible_to(user) -> QuerySet[Community]:

@@ -37,6 +37,10 @@ INLINE_TYPES = frozenset(
 )
 CHUNK_BYTES = 64 * 1024
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# A byte position of more digits is past the end of any file we store. Reading it as a number
+# would cost time on thousands of digits, and Python refuses more than 4300 (a 500).
+_MAX_POSITION_DIGITS = 18
+_BEYOND_ANY_FILE = 10**_MAX_POSITION_DIGITS
 
 
 class _StoredFileResponse(FileResponse):
@@ -82,15 +86,24 @@ def requested_range(header: str, size: int) -> tuple[int, int] | None:
         raise _Unsatisfiable
     first, last = match.groups()
     if first == "":  # "-n": the last n bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise _Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or (last != "" and int(last) < start):
+    start = _position(first)
+    end = size - 1 if last == "" else min(_position(last), size - 1)
+    if start >= size or (last != "" and _position(last) < start):
         raise _Unsatisfiable
     return start, end
+
+
+def _position(digits: str) -> int:
+    """A byte position of the header; one too long to be a position in any file counts as
+    _BEYOND_ANY_FILE (past the end as a start, the end of the file as a last byte)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > _MAX_POSITION_DIGITS:
+        return _BEYOND_ANY_FILE
+    return int(digits)
 
 
 def _content_type_header(content_type: str) -> str:

@@ -25,3 +25,17 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+# The largest id a database row can have (a bigint): a larger number names no row, and some
+# databases refuse to even compare it (SQLite: "Python int too large to convert").
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """The id of a row, from a form or a query string: a positive number a row could have."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)

@@ -1,5 +1,7 @@
 """Small request helpers."""
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -18,5 +20,14 @@ def client_ip(request: HttpRequest) -> str | None:
             if part.strip()
         ]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            return _address(forwarded[-proxies])
+    return _address(request.META.get("REMOTE_ADDR"))
+
+
+def _address(text: str | None) -> str | None:
+    # Stored in an inet column: anything but an address (a proxy set up wrong passes on what the
+    # client wrote) would fail the insert on PostgreSQL.
+    try:
+        return str(ipaddress.ip_address(text or ""))
+    except ValueError:
+        return None

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MultipleFileField
+from core.forms import IdField, MultipleFileField
 from documents.models import FOLDER_PATH_RELATED, Document, Folder
 from documents.services import clean_tags
 
@@ -129,3 +129,9 @@ class LibraryFilterForm(forms.Form):
             "uploader": (data.get("uploader") or "").strip().lstrip("@"),
             "view": data.get("view") or "list",
         }
+
+
+class ParentFolderForm(forms.Form):
+    """?parent= of a new folder (or the posted one): a folder's id, or nothing for the top."""
+
+    parent = IdField(required=False)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IdField
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
@@ -16,7 +18,7 @@ class SearchForm(forms.Form):
         ],
     )
     community = forms.SlugField(label=_("Community"), required=False)
-    forum = forms.IntegerField(label=_("Forum"), required=False, min_value=1)
+    forum = IdField(label=_("Forum"), required=False)
     author = forms.SlugField(label=_("Author (mention name)"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

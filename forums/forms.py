@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MultipleFileField
+from core.forms import IdField, MultipleFileField
 from forums.models import Flag, Forum, Subscription
 
 RESERVED_FORUM_SLUGS = {"new", "latest"}
@@ -140,3 +140,10 @@ class MoveForm(forms.Form):
     def __init__(self, *args, forums, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = forums
+
+
+class ThreadPageForm(forms.Form):
+    """A thread page's query: which page to show and which post the reply quotes."""
+
+    page = forms.IntegerField(required=False, min_value=1)
+    quote = IdField(required=False)

@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import include, path
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A 500 ends the request before LocaleMiddleware restores the language: later tests would
+    run in the French these tests ask for."""
+    yield
+    translation.activate("en")
 
 
 def _fails(request):

@@ -236,6 +236,38 @@ def test_file_response_sends_the_whole_file_for_a_range_it_ignores(stored, heade
     assert not response.has_header("Content-Range")
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=" + "9" * 5000 + "-",  # int() would refuse it: more than 4300 digits
+        "bytes=" + "9" * 5000 + "-" + "9" * 5000,
+        "bytes=99999999999999999999-",  # 19 digits and more: past the end of any file
+        "bytes=1" + "0" * 18 + "-",
+    ],
+)
+def test_file_response_answers_416_to_a_start_too_long_to_be_a_position(stored, header):
+    response = _get(stored, HTTP_RANGE=header)
+
+    assert response.status_code == 416
+    assert response["Content-Range"] == "bytes */1024"
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        ("bytes=0-" + "9" * 5000, 0, 1023),  # a last byte past the end: to the end
+        ("bytes=-" + "9" * 5000, 0, 1023),  # more than the whole file: the whole file
+        ("bytes=" + "0" * 5000 + "2-" + "0" * 30 + "5", 2, 5),  # leading zeros are no digits
+    ],
+)
+def test_file_response_reads_long_positions_as_far_past_the_end(stored, header, first, last):
+    response = _get(stored, HTTP_RANGE=header)
+
+    assert response.status_code == 206
+    assert _body(response) == CONTENT[first : last + 1]
+    assert response["Content-Range"] == f"bytes {first}-{last}/1024"
+
+
 def test_file_response_answers_416_for_any_range_of_an_empty_file(tmp_path):
     storage = FileSystemStorage(location=tmp_path)
     stored = SimpleNamespace(name=storage.save("empty.bin", ContentFile(b"")), storage=storage)
