@@ -56,6 +56,7 @@ def public_directory(*, query: str = "", language: str = "") -> QuerySet[Communi
 
 
 def facilitators_of(community: Community) -> QuerySet[Membership]:
+    """The active organizers and facilitators of a community, with their users."""
     return (
         Membership.objects.filter(
             community=community,

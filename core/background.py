@@ -1,9 +1,12 @@
-"""Handing work to Celery from a request: after the commit, and never at the request's expense.
+"""Handing work to Celery: after the commit, and never at the caller's expense.
 
 A task asked for before the commit could run before its rows exist; one asked for after it could
 fail because the broker is down or hung, and that must not turn a stored upload into a 500. What
 could not be handed over is found again by the periodic sweep of the app that owns the work
 (documents.tasks.process_pending, core.tasks.sweep_outbox).
+
+These helpers take the task as an argument: they import no task module, so services and the
+sweeps in tasks modules both use them without importing each other.
 """
 
 import logging
@@ -25,3 +28,21 @@ def delay_on_commit(task, *args) -> None:
                            exc_info=True)  # fmt: skip
 
     transaction.on_commit(send)
+
+
+def delay_in_batches(task, ids: list[int], *, size: int) -> bool:
+    """Ask for `task(batch)` for each `size` ids, now; False when the broker could not take them
+    all (what it did not take is left to the owning app's sweep)."""
+    for start in range(0, len(ids), size):
+        try:
+            task.delay(ids[start : start + size])
+        except Exception:  # broker down or hung, or an inline task that failed: never the caller's
+            logger.warning(
+                "could not hand %d ids to %s; its sweep will",
+                len(ids) - start,
+                task.name,
+                exc_info=True,
+            )
+            # The next publish would most likely wait as long again: the sweep has them all.
+            return False
+    return True

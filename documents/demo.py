@@ -177,11 +177,11 @@ LIBRARY = {
 }
 
 
-def _folder(community: Community, path: tuple[str, ...], by: User) -> Folder:
+def _folder(community: Community, path: tuple[str, ...], actor: User) -> Folder:
     parent = None
     for name in path:
         folder = Folder.objects.filter(community=community, parent=parent, name=name).first()
-        parent = folder or services.create_folder(community, parent=parent, name=name, by=by)
+        parent = folder or services.create_folder(community, parent=parent, name=name, actor=actor)
     return parent
 
 
@@ -197,7 +197,7 @@ def seed_documents(communities: list[Community]) -> None:
             services.upload_document(
                 community,
                 upload=ContentFile(make(), name=name),
-                by=uploader,
+                actor=uploader,
                 folder=folder,
                 title=name.rsplit(".", 1)[0].replace("-", " ").capitalize(),
                 tags=tags,

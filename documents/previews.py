@@ -24,8 +24,8 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from core.images import too_many_pixels
-from documents import services
 from documents.models import DocumentVersion
+from documents.services.indexing import MAX_TEXT_CHARS, reindex
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _pdf_text(data: bytes) -> str:
     parts: list[str] = []
     for page in reader.pages[:PDF_PAGES_READ]:
         parts.append(page.extract_text() or "")
-        if sum(map(len, parts)) > services.MAX_TEXT_CHARS:
+        if sum(map(len, parts)) > MAX_TEXT_CHARS:
             break
     return "\n".join(parts)
 
@@ -215,7 +215,7 @@ def make_previews(version: DocumentVersion) -> Previews:
                 made.text = source.read(TEXT_BYTES_READ).decode("utf-8", errors="ignore")
     except Exception:
         _warn(version, "process the file")
-    made.text = made.text.replace("\x00", "")[: services.MAX_TEXT_CHARS]
+    made.text = made.text.replace("\x00", "")[:MAX_TEXT_CHARS]
     return made
 
 
@@ -236,5 +236,5 @@ def process_version(version: DocumentVersion) -> bool:
         return False
     document = version.document
     if document.current_version_id == version.pk:
-        services.reindex(document)
+        reindex(document)
     return True

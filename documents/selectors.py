@@ -1,10 +1,16 @@
 """Reads of the document library, always through the reader's Access."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from communities.permissions import Access, communities_visible_to
 from core.search import escape_and_mark, ranked_matches, substring_snippet, uses_full_text
 from documents.models import FOLDER_PATH_RELATED, Document, DocumentVersion, Folder, Tag
+
+# How many forgotten versions one sweep hands to workers.
+PENDING_BATCH = 200
 
 SORTS = {
     "name": ("title", "id"),
@@ -155,3 +161,13 @@ def document_labels(ids) -> dict[int, str]:
     """Current titles of the documents still in the library (not in the trash); the activity
     feed names documents with it (registered in DocumentsConfig.ready)."""
     return dict(Document.objects.live().filter(pk__in=ids).values_list("pk", "title"))
+
+
+def unprocessed_versions(*, older_than: timedelta) -> list[int]:
+    """Versions whose previews were never made (their task was lost), oldest first."""
+    cutoff = timezone.now() - older_than
+    return list(
+        DocumentVersion.objects.filter(processed_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:PENDING_BATCH]
+    )

@@ -1,4 +1,9 @@
-"""Background work of the document library: thin, taking ids, safe to run twice."""
+"""Background work of the document library: thin, taking ids, safe to run twice.
+
+Each task imports what it calls inside its body (documents.previews, documents.selectors,
+documents.services.trash), none of which imports this module back; documents.services.uploads
+imports this module to ask for previews after an upload.
+"""
 
 from datetime import timedelta
 
@@ -35,9 +40,9 @@ PENDING_AFTER = timedelta(minutes=10)
 @shared_task(ignore_result=True)
 def process_pending() -> int:
     """Periodic (beat): ask again for the previews of versions still unprocessed."""
-    from documents import services
+    from documents import selectors
 
-    pending = services.unprocessed_versions(older_than=PENDING_AFTER)
+    pending = selectors.unprocessed_versions(older_than=PENDING_AFTER)
     for version_id in pending:
         process_version.delay(version_id)
     return len(pending)
@@ -46,6 +51,6 @@ def process_pending() -> int:
 @shared_task
 def purge_trash() -> int:
     """Remove documents trashed more than 30 days ago, and their files."""
-    from documents import services
+    from documents.services import trash
 
-    return services.purge_trash()
+    return trash.purge_trash()

@@ -18,13 +18,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from communities import submissions
+from communities.http import community_view, paginate, query_without_page
 from communities.permissions import (
     Access,
     can_change_document,
     can_change_folder,
     can_see_document,
 )
-from communities.views._common import community_view, paginate, query_without_page
 from core.files import file_response
 from core.markdown import render_markdown
 from core.upload_limits import announced_too_large, limit_uploads
@@ -34,6 +34,7 @@ from documents.forms import (
     DocumentForm,
     FolderForm,
     LibraryFilterForm,
+    ParentFolderForm,
     UploadForm,
     VersionForm,
 )
@@ -216,7 +217,7 @@ def _upload(request: HttpRequest, access: Access, limiter) -> HttpResponse:
                 try:
                     uploaded.append(
                         services.upload_document(
-                            community, upload=item, by=request.user, folder=folder
+                            community, upload=item, actor=request.user, folder=folder
                         )
                     )
                 except ValidationError as error:
@@ -307,14 +308,17 @@ def _upload_context(access: Access, form) -> dict:
 def folder_new(request: HttpRequest, access: Access) -> HttpResponse:
     """/c/<slug>/documents/folders/new/?parent=<id>: a folder inside another or at the top."""
     access.require("document.upload")
-    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    where = ParentFolderForm({"parent": request.POST.get("parent") or request.GET.get("parent")})
+    if not where.is_valid():
+        raise Http404  # not a folder's id: no such folder
+    parent_id = where.cleaned_data["parent"]
     parent = _folder(access, parent_id) if parent_id else None
 
     def create(name: str) -> Folder | str:
         sent = submissions.once(
             request,
             lambda: services.create_folder(
-                access.community, parent=parent, name=name, by=request.user
+                access.community, parent=parent, name=name, actor=request.user
             ),
         )
         if sent.repeated:
@@ -336,7 +340,7 @@ def folder_edit(request: HttpRequest, access: Access, folder_id: int) -> HttpRes
         raise PermissionDenied
 
     def rename(name: str) -> Folder:
-        services.rename_folder(folder, name=name, by=request.user)
+        services.rename_folder(folder, name=name, actor=request.user)
         messages.success(request, _("Folder renamed."))
         return folder
 
@@ -372,7 +376,7 @@ def folder_delete(request: HttpRequest, access: Access, folder_id: int) -> HttpR
         raise PermissionDenied
     if request.method == "POST":
         try:
-            services.delete_folder(folder, by=request.user)
+            services.delete_folder(folder, actor=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect(folder.get_absolute_url())
@@ -440,7 +444,7 @@ def document_edit(request: HttpRequest, access: Access, document_id: int) -> Htt
         data = form.cleaned_data
         services.update_document(
             item,
-            by=request.user,
+            actor=request.user,
             title=data["title"],
             description=data["description"],
             tags=data["tags"],
@@ -470,7 +474,7 @@ def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpR
             sent = submissions.once(
                 request,
                 lambda: services.add_version(
-                    item, upload=stored, by=request.user, note=form.cleaned_data["note"]
+                    item, upload=stored, actor=request.user, note=form.cleaned_data["note"]
                 ),
                 url=lambda _result: item.get_absolute_url(),
                 target=lambda result: result.version,
@@ -508,7 +512,7 @@ def version_restore(request: HttpRequest, access: Access, document_id: int, numb
     if version is None:
         raise Http404
     try:
-        restored = services.restore_version(item, version, by=request.user)
+        restored = services.restore_version(item, version, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -527,7 +531,7 @@ def document_trash(request: HttpRequest, access: Access, document_id: int) -> Ht
     access.require("document.upload")
     item = _changeable(access, _document(access, document_id))
     if request.method == "POST":
-        services.trash_document(item, by=request.user)
+        services.trash_document(item, actor=request.user)
         messages.success(
             request,
             _("“%(title)s” is in the trash; it can be restored for %(days)s days.")
@@ -553,7 +557,7 @@ def document_restore(request: HttpRequest, access: Access, document_id: int) -> 
     """/c/<slug>/documents/<id>/restore/: take a document out of the trash."""
     access.require("document.upload")
     item = _changeable(access, _document(access, document_id))
-    services.restore_document(item, by=request.user)
+    services.restore_document(item, actor=request.user)
     messages.success(request, _("“%(title)s” is back in the library.") % {"title": item.title})
     return redirect(item.get_absolute_url())
 

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from communities.http import community_view, paginate
 from communities.permissions import Access
-from communities.views._common import community_view, paginate
 from forums import selectors as forum_selectors
 
 

@@ -3,8 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from communities.http import community_view, paginate, query_without_page
 from communities.permissions import Access, communities_visible_to
-from communities.views._common import community_view, paginate, query_without_page
 from documents import selectors as document_selectors
 from facilitation.forms import SearchForm
 from forums import selectors as forum_selectors

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities.http import community_view
 from communities.permissions import Access, can_flag, can_see_post, can_see_thread
-from communities.views._common import community_view
 from core.http import client_ip
 from core.ratelimit import allow
-from forums import moderation
+from forums import services
 from forums.forms import FlagForm, HideForm, MoveForm, RenameForm
 from forums.models import Forum, Post, Thread
 
@@ -71,13 +71,13 @@ def flag(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
         )
     if request.method == "POST" and form.is_valid():
         try:
-            moderation.flag_post(
+            services.flag_post(
                 post,
                 user=request.user,
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
             )
-        except moderation.ModerationError as error:
+        except services.ForumError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Thank you: the facilitators will look at this post."))
@@ -98,7 +98,7 @@ def hide_post(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
     post = _post(access, post_id)
     form = HideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        moderation.hide_post(
+        services.hide_post(
             post, actor=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
         )
         return _done(request, post, _("The post is hidden. Its author has been told why."))
@@ -122,7 +122,7 @@ def hide_post(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
 def restore_post(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
     post = _post(access, post_id)
-    if moderation.restore_post(post, actor=request.user, ip=client_ip(request)):
+    if services.restore_post(post, actor=request.user, ip=client_ip(request)):
         return _done(request, post, _("The post is visible again."))
     return _done(request, post, _("Nothing to change."))
 
@@ -133,7 +133,7 @@ def restore_post(request: HttpRequest, access: Access, post_id: int) -> HttpResp
 def dismiss_flags(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
     post = _post(access, post_id)
-    if moderation.dismiss_flags(post, actor=request.user):
+    if services.dismiss_flags(post, actor=request.user):
         return _done(request, post, _("The flags are dismissed."))
     return _done(request, post, _("Nothing to change."))
 
@@ -144,7 +144,7 @@ def dismiss_flags(request: HttpRequest, access: Access, post_id: int) -> HttpRes
 def approve_post(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
     post = _post(access, post_id)
-    if moderation.approve_post(post, actor=request.user, ip=client_ip(request)):
+    if services.approve_post(post, actor=request.user, ip=client_ip(request)):
         return _done(request, post, _("The post is approved and visible to everyone."))
     return _done(request, post, _("Nothing to change."))
 
@@ -164,28 +164,28 @@ def thread_tools(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
         ip = client_ip(request)
         done = None
         if action in {"lock", "unlock", "pin", "unpin"}:
-            verb = getattr(moderation, f"{action}_thread")
+            verb = getattr(services, f"{action}_thread")
             done = verb(thread, actor=request.user, ip=ip)
         elif action == "rename":
             rename_form = RenameForm(request.POST)
             if rename_form.is_valid():
-                done = moderation.rename_thread(
+                done = services.rename_thread(
                     thread, actor=request.user, title=rename_form.cleaned_data["title"], ip=ip
                 )
         elif action == "move":
             move_form = MoveForm(request.POST, forums=forums)
             if move_form.is_valid():
-                done = moderation.move_thread(
+                done = services.move_thread(
                     thread, actor=request.user, forum=move_form.cleaned_data["forum"], ip=ip
                 )
         elif action == "hide":
             hide_form = HideForm(request.POST)
             if hide_form.is_valid():
-                done = moderation.hide_thread(
+                done = services.hide_thread(
                     thread, actor=request.user, reason=hide_form.cleaned_data["reason"], ip=ip
                 )
         elif action == "restore":
-            done = moderation.restore_thread(thread, actor=request.user, ip=ip)
+            done = services.restore_thread(thread, actor=request.user, ip=ip)
         if done is not None:
             if done:
                 messages.success(request, _("Done."))

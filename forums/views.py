@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities import submissions
+from communities.http import community_view, paginate
 from communities.permissions import (
     Access,
     can_edit_post,
@@ -21,12 +22,18 @@ from communities.permissions import (
     can_see_post,
     can_see_thread,
 )
-from communities.views._common import community_view, paginate
 from core.files import file_response
 from core.ratelimit import allow
 from core.uploads import inspect_upload, storage_name, without_metadata
 from forums import selectors, services
-from forums.forms import EditPostForm, ForumForm, PostForm, SubscriptionForm, ThreadForm
+from forums.forms import (
+    EditPostForm,
+    ForumForm,
+    PostForm,
+    SubscriptionForm,
+    ThreadForm,
+    ThreadPageForm,
+)
 from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
 
 THREADS_PER_PAGE = 20
@@ -349,11 +356,9 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
         first_unread = min(last_read + 1, thread.next_number - 1)
         page_number = _page_of(first_unread)
         return redirect(f"{thread.get_absolute_url()}?page={page_number}#post-{first_unread}")
-    try:
-        requested = int(request.GET.get("page", 1))
-    except ValueError:
-        requested = 1
-    page = _Page(requested, thread.next_number - 1, POSTS_PER_PAGE)
+    query = ThreadPageForm(request.GET)
+    query.is_valid()  # a bad value is ignored: the first page, nothing quoted
+    page = _Page(query.cleaned_data.get("page") or 1, thread.next_number - 1, POSTS_PER_PAGE)
     posts = list(
         selectors.posts_of(access, thread).filter(number__gte=page.first, number__lte=page.last)
     )
@@ -362,11 +367,9 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
     reply_form = None
     if can_post_in(access, thread=thread, forum=thread.forum):
         initial = {}
-        quoted = request.GET.get("quote")
-        if quoted and quoted.isdigit():
-            source = (
-                Post.objects.filter(thread=thread, pk=int(quoted)).select_related("author").first()
-            )
+        quoted = query.cleaned_data.get("quote")
+        if quoted:
+            source = Post.objects.filter(thread=thread, pk=quoted).select_related("author").first()
             # Only what the reader may read is quoted (not a hidden or held post).
             if source is not None and can_see_post(access, source):
                 name = source.author.name if source.author else _("Someone")

@@ -385,7 +385,7 @@ def test_double_submit_of_a_new_version_adds_one_version(server, cast):
     from tests.documents.conftest import uploaded
 
     document = services.upload_document(
-        cast.public, upload=uploaded("plan.png", png_bytes()), by=cast.member
+        cast.public, upload=uploaded("plan.png", png_bytes()), actor=cast.member
     ).document
     person = Person.logged_in(server, cast.member)
     path = f"/c/{cast.public.slug}/documents/{document.pk}/versions/new/"
@@ -456,7 +456,7 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
     thread = start_thread(forum, cast.facilitator)
     post = thread.posts.get()
     document = services.upload_document(
-        cast.public, upload=uploaded("plan.png", png_bytes()), by=cast.member
+        cast.public, upload=uploaded("plan.png", png_bytes()), actor=cast.member
     ).document
     slug = cast.public.slug
     documents = f"/c/{slug}/documents/"

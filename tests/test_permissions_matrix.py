@@ -25,7 +25,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from communities.models import Community, Invitation, JoinRequest, Membership, Notification
 from documents import services as document_services
 from documents.models import Document, Folder
-from forums import moderation
 from forums import services as forum_services
 from forums.models import Attachment, Forum, Post, Thread
 from tests.conftest import PRINCIPALS
@@ -44,6 +43,7 @@ def cast(shared_cast):
     """The cast is built once for the module (tests/conftest.py, module_cast): every case runs
     in its own savepoint over it."""
     return shared_cast
+
 
 # --- What a request can come back with -------------------------------------------------------
 
@@ -595,13 +595,13 @@ def _hide(cast, community, person) -> Call:
 
 def _restore(cast, community, person) -> Call:
     post = _post_of_another(community, cast)
-    moderation.hide_post(post, actor=cast.facilitator, reason="Advertising.")
+    forum_services.hide_post(post, actor=cast.facilitator, reason="Advertising.")
     return _post_args(post)
 
 
 def _dismiss_flags(cast, community, person) -> Call:
     post = _post_of_another(community, cast)
-    moderation.flag_post(post, user=UserFactory(), reason="spam")
+    forum_services.flag_post(post, user=UserFactory(), reason="spam")
     return _post_args(post)
 
 
@@ -622,7 +622,7 @@ def _text_file(name: str = "notes.txt", content: bytes = b"Notes on the first le
 
 def _folder(community, cast, owner=None) -> Folder:
     return document_services.create_folder(
-        community, parent=None, name="Lesson plans", by=owner or cast.member
+        community, parent=None, name="Lesson plans", actor=owner or cast.member
     )
 
 
@@ -632,7 +632,7 @@ def _document(community, cast, owner=None, name="notes.txt", content=None) -> Do
 
     content = content or f"Notes on the lesson in {community.name}.\n".encode()
     uploaded = document_services.upload_document(
-        community, upload=ContentFile(content, name=name), by=owner or cast.member
+        community, upload=ContentFile(content, name=name), actor=owner or cast.member
     )
     return uploaded.document
 
@@ -686,7 +686,7 @@ def _pdf_document(cast, community, person) -> Call:
 
 def _trashed_document(cast, community, person, owner=None) -> Call:
     document = _document(community, cast, owner)
-    document_services.trash_document(document, by=owner or cast.member)
+    document_services.trash_document(document, actor=owner or cast.member)
     return Call(_document_args(document))
 
 
@@ -709,7 +709,9 @@ def _version_restore(cast, community, person, owner=None) -> Call:
 
     document = _document(community, cast, owner)
     document_services.add_version(
-        document, upload=ContentFile(b"Notes, second round.\n", name="notes.txt"), by=cast.member
+        document,
+        upload=ContentFile(b"Notes, second round.\n", name="notes.txt"),
+        actor=cast.member,
     )
     return Call(_document_args(document, number=1))
 
@@ -1096,7 +1098,7 @@ def test_matrix_trashed_document_is_hidden(cast, client_for, name, principal, pl
     community = getattr(cast, place)
     call = TRASHED_ROUTES[name](cast, community, cast.person(principal))
     document = Document.objects.get(pk=call.kwargs["document_id"])
-    document_services.trash_document(document, by=cast.member)
+    document_services.trash_document(document, actor=cast.member)
     url = reverse(name, kwargs=call.kwargs)
     response = client_for(principal).get(url)
     cells = TRASHED_DOCUMENT["GET"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from communities.models import Community, JoinRequest, Membership
+from communities.selectors import facilitators_of
 from communities.services.logs import audit, notify
 from communities.services.membership import MembershipError, add_member
 
@@ -18,14 +19,6 @@ DECLINED = _("Your request to join %(community_name)s was declined.")
 DECLINED_WITH_REPLY = _(
     "Your request to join %(community_name)s was declined. %(person)s wrote: %(reply)s"
 )
-
-
-def facilitators_of(community: Community):
-    return User.objects.filter(
-        memberships__community=community,
-        memberships__state=Membership.State.ACTIVE,
-        memberships__role__in=[Membership.Role.FACILITATOR, Membership.Role.ORGANIZER],
-    )
 
 
 @transaction.atomic
@@ -47,9 +40,9 @@ def request_to_join(community: Community, user: User, *, message: str) -> JoinRe
             _("You have already asked to join; the facilitators will answer soon.")
         ) from None
     url = community.get_absolute_url() + "requests/"
-    for facilitator in facilitators_of(community):
+    for membership in facilitators_of(community):
         notify(
-            facilitator,
+            membership.user,
             "join_request.created",
             NEW_REQUEST,
             url=url,

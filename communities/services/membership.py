@@ -10,6 +10,7 @@ from accounts.models import User
 from communities.models import Community, Membership
 from communities.permissions import can_leave
 from communities.services.logs import audit, notify, record_activity
+from core.errors import ActionRefused
 
 ROLE_CHANGED = _("Your role in %(community_name)s is now: %(role)s.")
 SUSPENDED = _("Your membership of %(community_name)s is suspended: %(reason)s")
@@ -23,7 +24,7 @@ UNSILENCED = _("You can post in %(community_name)s again.")
 REINSTATED = _("Your membership of %(community_name)s is active again.")
 
 
-class MembershipError(Exception):
+class MembershipError(ActionRefused):
     """A membership change that the rules refuse; the message says why."""
 
 

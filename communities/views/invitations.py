@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from communities import selectors, services, submissions
 from communities.adapters import SESSION_KEY
 from communities.forms import BulkInviteForm, InvitationLinkForm
+from communities.http import community_view, paginate
 from communities.models import Invitation, Membership
 from communities.permissions import Access, can_accept_invitation, can_invite_with_role
-from communities.views._common import community_view, paginate
 from core.http import client_ip
 
 

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from communities import selectors, services
 from communities.forms import AuditFilterForm, CommunitySettingsForm
+from communities.http import community_view, paginate, query_without_page
 from communities.models import Community
 from communities.permissions import Access
-from communities.views._common import community_view, paginate, query_without_page
 from core.http import client_ip
 
 AUDIT_PAGE_SIZE = 50

@@ -17,6 +17,7 @@ from communities.forms import (
     SilenceForm,
     SuspendForm,
 )
+from communities.http import community_view, paginate, query_without_page
 from communities.models import Community, Membership
 from communities.permissions import (
     Access,
@@ -29,7 +30,6 @@ from communities.permissions import (
     can_suspend,
     request_key_matches,
 )
-from communities.views._common import community_view, paginate, query_without_page
 from core.http import client_ip
 
 MEMBERS_PAGE_SIZE = 30

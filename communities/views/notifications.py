@@ -7,8 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from communities import selectors, services
+from communities.http import paginate
 from communities.models import Notification
-from communities.views._common import paginate
 
 PAGE_SIZE = 30
 

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from communities import selectors
 from communities.activity import with_current_targets
 from communities.forms import DirectoryForm
+from communities.http import community_view, paginate, query_without_page
 from communities.permissions import Access
-from communities.views._common import community_view, paginate, query_without_page
 
 DIRECTORY_PAGE_SIZE = 20
 FEED_PAGE_SIZE = 20

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from communities import selectors, services
 from communities.forms import DecisionForm
+from communities.http import community_view, paginate
 from communities.models import JoinRequest
 from communities.permissions import Access
-from communities.views._common import community_view, paginate
 from core.http import client_ip
 
 

@@ -53,7 +53,7 @@ def _share(name: str) -> tuple[DocumentVersion, bytes]:
     uploaded = services.upload_document(
         Community.objects.get(slug="math-teachers"),
         upload=ContentFile(content, name=f"{name}.pdf"),
-        by=User.objects.get(email="member@example.com"),
+        actor=User.objects.get(email="member@example.com"),
     )
     version = DocumentVersion.objects.select_related("document__community").get(
         pk=uploaded.version.pk

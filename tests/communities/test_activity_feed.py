@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from communities.models import Activity
 from documents import services as documents
-from forums import moderation
+from forums import services as forums
 from tests.communities.helpers import text
 from tests.forums.factories import add_replies, forum_in, start_thread
 
@@ -58,7 +58,7 @@ def test_activity_feed_shows_a_renamed_thread_by_its_new_title(cast, facilitator
 
 def test_activity_feed_shows_a_renamed_document_by_its_new_title(cast, member_client, client):
     shared = documents.upload_document(
-        cast.public, upload=ContentFile(b"Notes.\n", name="notes.txt"), by=cast.member,
+        cast.public, upload=ContentFile(b"Notes.\n", name="notes.txt"), actor=cast.member,
         title=OLD_TITLE,
     )  # fmt: skip
     assert "diagnosis" in _every_reader_view(client, cast.public)
@@ -82,12 +82,12 @@ def test_activity_feed_leaves_out_hidden_threads_and_trashed_documents(cast, cli
     reply = add_replies(thread, [cast.organizer], 1)[0]
     kept = start_thread(forum, cast.member, title="A thread that stays")
     shared = documents.upload_document(
-        cast.public, upload=ContentFile(b"Notes.\n", name="notes.txt"), by=cast.member,
+        cast.public, upload=ContentFile(b"Notes.\n", name="notes.txt"), actor=cast.member,
         title="A document for the trash",
     )  # fmt: skip
 
-    moderation.hide_thread(thread, actor=cast.facilitator, reason="Personal data.")
-    documents.trash_document(shared.document, by=cast.member)
+    forums.hide_thread(thread, actor=cast.facilitator, reason="Personal data.")
+    documents.trash_document(shared.document, actor=cast.member)
     # Even a line the log did not mark hidden is left out once its target is no longer shown.
     Activity.objects.update(is_hidden=False)
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities.models import AuditEvent, Invitation, Membership, Notification
-from core import outbox
 from core.models import OutboxEmail
+from core.tasks import sweep_outbox
 from tests.communities.helpers import after_redirect, text
 from tests.factories import InvitationFactory, UserFactory
 
@@ -405,7 +405,7 @@ def test_invitations_resend_while_the_first_email_waits_sends_one_email(
 
     with django_capture_on_commit_callbacks(execute=True):
         facilitator_client.post(f"/c/open-practice/invitations/{invitation.pk}/resend/")
-    outbox.sweep(now=timezone.now() + timedelta(hours=1))
+    sweep_outbox(now=timezone.now() + timedelta(hours=1))
 
     assert [message.to for message in mailoutbox] == [["ana@example.net"]]
     assert sorted(OutboxEmail.objects.values_list("key", flat=True)) == [
@@ -422,7 +422,7 @@ def test_invitations_revoked_before_its_email_left_sends_nothing(
     invitation = Invitation.objects.get()
 
     facilitator_client.post(f"/c/open-practice/invitations/{invitation.pk}/revoke/")
-    outbox.sweep(now=timezone.now() + timedelta(hours=1))
+    sweep_outbox(now=timezone.now() + timedelta(hours=1))
 
     assert mailoutbox == []
     row = OutboxEmail.objects.get()

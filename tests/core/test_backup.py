@@ -59,9 +59,9 @@ def build_installation() -> dict:
     forum = forum_in(community, name="Lesson studies", slug="lesson-studies")
     thread = start_thread(forum, member, title="How do you open a lesson?")
     add_replies(thread, [other, member], 3, body="Reply {number}: the puzzle worked")
-    notes = upload_document(community, upload=ContentFile(NOTES, name="notes.txt"), by=member)
+    notes = upload_document(community, upload=ContentFile(NOTES, name="notes.txt"), actor=member)
     # An image too: its thumbnail is a second file in another folder of the uploads.
-    upload_document(community, upload=ContentFile(png_bytes(), name="board.png"), by=other)
+    upload_document(community, upload=ContentFile(png_bytes(), name="board.png"), actor=other)
     return {
         "member": member.pk,
         "thread_url": thread.get_absolute_url(),

@@ -4,7 +4,7 @@ whose session expired sends the page to the login page and back."""
 import pytest
 from django.urls import reverse
 
-from forums import moderation
+from forums import services
 from tests.forums.factories import forum_in, start_thread
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_drafts_a_refused_reply_keeps_its_draft(thread, member_client, htmx):
 
 
 def test_drafts_a_reply_to_a_locked_thread_keeps_its_draft(cast, thread, member_client):
-    moderation.lock_thread(thread, actor=cast.facilitator)
+    services.lock_thread(thread, actor=cast.facilitator)
 
     response = _reply(member_client, thread, "Too late.")
 

@@ -164,7 +164,7 @@ def test_outbox_refused_recipient_fails_its_row_only(recording_backend):
     assert "550" in refused.last_error
     assert OutboxEmail.objects.filter(sent_at__isnull=False).count() == 2
     # A refused row is not handed out again.
-    assert outbox.sweep(now=_later(3600 * 24)) == 0
+    assert sweep_outbox(now=_later(3600 * 24)) == 0
 
 
 def test_outbox_temporary_refusal_is_tried_again_later(recording_backend):
@@ -178,7 +178,7 @@ def test_outbox_temporary_refusal_is_tried_again_later(recording_backend):
     assert deferred.sent_at is None
     assert "450" in deferred.last_error
     recording_backend.deferred = set()
-    outbox.sweep(now=timezone.now() + outbox.backoff(1) + timedelta(seconds=1))
+    sweep_outbox(now=timezone.now() + outbox.backoff(1) + timedelta(seconds=1))
     # The sweeper handed it out, but its last try is too recent to take it again at once.
     assert _row("full@example.net").sent_at is None
 
@@ -205,7 +205,7 @@ def test_outbox_mail_server_down_leaves_every_row_for_the_sweeper(recording_back
         assert row.attempts == 0
         assert "ConnectionRefusedError" in row.last_error
     recording_backend.unreachable = False
-    assert outbox.sweep(now=_later()) == 2
+    assert sweep_outbox(now=_later()) == 2
     assert sorted(recording_backend.accepted()) == ["ana@example.net", "ben@example.net"]
 
 
@@ -219,14 +219,14 @@ def test_outbox_lost_connection_ends_the_batch_and_the_sweeper_sends_the_rest(re
     assert _row("c@example.net").attempts == 0
     recording_backend.disconnect_at = set()
     # c is due a retry_after after it was queued, b one backoff after its try.
-    outbox.sweep(now=_later())
+    sweep_outbox(now=_later())
     assert recording_backend.accepted() == ["a@example.net", "c@example.net"]
     # b: handed out, but tried too recently to be taken; taken once its try is old enough.
     assert _row("b@example.net").sent_at is None
     b = _row("b@example.net")
     b.last_attempt_at -= outbox.backoff(1)
     b.save(update_fields=["last_attempt_at"])
-    outbox.sweep(now=timezone.now() + timedelta(hours=1))
+    sweep_outbox(now=timezone.now() + timedelta(hours=1))
     assert recording_backend.accepted() == ["a@example.net", "c@example.net", "b@example.net"]
 
 
@@ -353,7 +353,7 @@ def test_outbox_sweeper_picks_only_due_rows(recording_backend):
 def test_outbox_sweeper_hands_out_batches_of_50(recording_backend):
     _queue(*[f"person{n}@example.net" for n in range(75)])
 
-    assert outbox.sweep(now=_later()) == 75
+    assert sweep_outbox(now=_later()) == 75
 
     assert [len(batch) for batch in recording_backend.connections] == [50, 25]
 
@@ -386,7 +386,7 @@ def test_outbox_failing_row_backs_off_then_is_given_up(recording_backend, settin
             next_attempt_at=row.next_attempt_at - wait,
             last_attempt_at=(row.last_attempt_at or row.created_at) - wait,
         )
-        outbox.sweep()
+        sweep_outbox()
         row.refresh_from_db()
         tries.append((row.attempts, row.failed_at is not None))
         if row.attempts:
@@ -407,7 +407,7 @@ def test_outbox_row_that_died_with_its_worker_is_given_up_after_its_last_try(set
         next_attempt_at=timezone.now() - timedelta(hours=1),
     )
 
-    assert outbox.sweep() == 0
+    assert sweep_outbox() == 0
 
     row = OutboxEmail.objects.get(pk=pk)
     assert row.failed_at is not None
@@ -441,7 +441,7 @@ def test_outbox_invite_200_with_the_broker_down_answers_at_once_and_the_sweeper_
     assert mailoutbox == []
 
     # The broker is back: the sweeper's next round delivers everything.
-    handed_out = outbox.sweep(now=_later())
+    handed_out = sweep_outbox(now=_later())
 
     assert handed_out == 200
     assert sorted(message.to[0] for message in mailoutbox) == sorted(addresses)

@@ -24,14 +24,14 @@ def uploaded(name: str, content: bytes, content_type: str = "application/octet-s
 
 @pytest.fixture
 def make_document(cast):
-    """Share a document through the service: make_document(name, content, by=..., **fields)."""
+    """Share a document through the service: make_document(name, content, actor=..., **fields)."""
 
     def make(name="notes.txt", content=b"Some notes about practice.\n", *, community=None,
-             by=None, folder=None, **fields):  # fmt: skip
+             actor=None, folder=None, **fields):  # fmt: skip
         result = services.upload_document(
             community or cast.public,
             upload=ContentFile(content, name=name),
-            by=by or cast.member,
+            actor=actor or cast.member,
             folder=folder,
             **fields,
         )

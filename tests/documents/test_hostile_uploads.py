@@ -233,7 +233,7 @@ def test_hostile_uploads_an_empty_file_is_named_and_does_not_stop_the_others(
 def test_hostile_uploads_into_a_folder_of_another_community_is_refused(
     cast, member_client, settings, outside, mode
 ):
-    foreign = services.create_folder(cast.private, parent=None, name="Private", by=cast.member)
+    foreign = services.create_folder(cast.private, parent=None, name="Private", actor=cast.member)
 
     response = _post(member_client, mode, [("notes.txt", b"Notes.\n")], {"folder": foreign.pk})
 
@@ -244,7 +244,7 @@ def test_hostile_uploads_into_a_folder_of_another_community_is_refused(
 
 
 def test_hostile_uploads_into_a_folder_of_the_community_lands_there(cast, member_client):
-    folder = services.create_folder(cast.public, parent=None, name="Plans", by=cast.member)
+    folder = services.create_folder(cast.public, parent=None, name="Plans", actor=cast.member)
 
     response = _post(member_client, "form", [("notes.txt", b"Notes.\n")], {"folder": folder.pk})
 
@@ -462,7 +462,7 @@ def test_hostile_uploads_the_service_sanitizes_names_it_is_given_directly(
     # Django's multipart parser already drops paths and unprintable characters; the library
     # must not depend on it (files also arrive from the demo seed and other callers).
     result = services.upload_document(
-        cast.public, upload=ContentFile(png(), name=name), by=cast.member
+        cast.public, upload=ContentFile(png(), name=name), actor=cast.member
     )
 
     assert result.version.name == shown_name

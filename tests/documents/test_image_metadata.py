@@ -44,7 +44,7 @@ def test_image_metadata_library_photo_is_served_without_location(cast, member_cl
 
 
 def test_image_metadata_a_new_version_is_stripped_too(cast, member_client, make_document):
-    document = make_document("plan.jpg", photo_with_location(), by=cast.member)
+    document = make_document("plan.jpg", photo_with_location(), actor=cast.member)
     assert exif_of(document.current_version.file.read()) == {}
 
     response = member_client.post(

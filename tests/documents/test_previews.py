@@ -95,9 +95,9 @@ def _pages_of(text_pages: list[str]) -> bytes:
     return out.getvalue()
 
 
-def _processed(community, by, name: str, content: bytes) -> DocumentVersion:
+def _processed(community, actor, name: str, content: bytes) -> DocumentVersion:
     version = services.upload_document(
-        community, upload=ContentFile(content, name=name), by=by
+        community, upload=ContentFile(content, name=name), actor=actor
     ).version
     assert process_version(version.pk) is True
     version.refresh_from_db()
@@ -231,7 +231,7 @@ def test_previews_process_version_losing_the_race_drops_its_pages(
     cast, a_pdf, settings, monkeypatch
 ):
     version = services.upload_document(
-        cast.public, upload=ContentFile(a_pdf, name="protocol.pdf"), by=cast.member
+        cast.public, upload=ContentFile(a_pdf, name="protocol.pdf"), actor=cast.member
     ).version
     make = previews.make_previews
 
@@ -257,15 +257,17 @@ def test_previews_restore_version_shares_the_pages_and_purge_deletes_them_once(
     first = _processed(cast.public, cast.member, "protocol.pdf", a_pdf)
     document = first.document
     second = services.add_version(
-        document, upload=ContentFile(_pages_of(["One", "Two"]), name="protocol.pdf"), by=cast.member
+        document,
+        upload=ContentFile(_pages_of(["One", "Two"]), name="protocol.pdf"),
+        actor=cast.member,
     ).version
     assert process_version(second.pk) is True
 
-    restored = services.restore_version(document, first, by=cast.member)
+    restored = services.restore_version(document, first, actor=cast.member)
 
     assert (restored.page_count, restored.preview_pages) == (1, first.preview_pages)
     assert len(_stored(settings, cast.public, "pages")) == 3
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     document.refresh_from_db()
     assert services.purge_trash(now=document.trashed_at.replace(year=3000)) == 1
     assert _stored(settings, cast.public, "pages") == []

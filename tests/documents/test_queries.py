@@ -70,7 +70,7 @@ def share(cast, people, django_capture_on_commit_callbacks):
                 result = services.upload_document(
                     cast.public,
                     upload=uploaded(name, content),
-                    by=uploader,
+                    actor=uploader,
                     folder=folder_of(number),
                     description=f"An **observation** record, number {number}.",
                     tags=["shared", f"tag-{number % 3}", f"own-{number}"],
@@ -79,11 +79,11 @@ def share(cast, people, django_capture_on_commit_callbacks):
                     services.add_version(
                         result.document,
                         upload=uploaded(name, content + b" Revised."),
-                        by=uploader,
+                        actor=uploader,
                         note="Revised",
                     )
             if trash:
-                services.trash_document(result.document, by=uploader)
+                services.trash_document(result.document, actor=uploader)
 
     return add
 
@@ -93,9 +93,9 @@ def _nested_folder(cast, number: int) -> Folder:
     top = Folder.objects.filter(community=cast.public, parent=None, name=f"Unit {number // 3}")
     if top.exists():
         return Folder.objects.get(parent__parent=top.get())
-    unit = services.create_folder(cast.public, parent=None, name=f"Unit {number // 3}", by=None)
-    week = services.create_folder(cast.public, parent=unit, name="Week 1", by=None)
-    return services.create_folder(cast.public, parent=week, name="Lessons", by=None)
+    unit = services.create_folder(cast.public, parent=None, name=f"Unit {number // 3}", actor=None)
+    week = services.create_folder(cast.public, parent=unit, name="Week 1", actor=None)
+    return services.create_folder(cast.public, parent=week, name="Lessons", actor=None)
 
 
 @pytest.mark.parametrize("principal", ["member", "facilitator", "anonymous"])
@@ -105,7 +105,7 @@ def test_queries_library(cast, client_for, share, principal, view):
         share(count)
         # The folders listed above the documents grow too.
         services.create_folder(
-            cast.public, parent=None, name=f"Folder {Folder.objects.count()}", by=cast.member
+            cast.public, parent=None, name=f"Folder {Folder.objects.count()}", actor=cast.member
         )
 
     _assert_flat(
@@ -130,13 +130,13 @@ def test_queries_library_filtered(cast, client_for, share, principal, params):
 
 
 def test_queries_library_of_a_folder(cast, member_client, share):
-    folder = services.create_folder(cast.public, parent=None, name="Unit", by=cast.member)
-    inner = services.create_folder(cast.public, parent=folder, name="Week", by=cast.member)
+    folder = services.create_folder(cast.public, parent=None, name="Unit", actor=cast.member)
+    inner = services.create_folder(cast.public, parent=folder, name="Week", actor=cast.member)
 
     def add(count):
         share(count, folder_of=lambda number: inner)
         services.create_folder(
-            cast.public, parent=inner, name=f"Sub {Folder.objects.count()}", by=cast.member
+            cast.public, parent=inner, name=f"Sub {Folder.objects.count()}", actor=cast.member
         )
 
     _assert_flat(member_client, inner.get_absolute_url(), {}, add, shown_at_25=25)

@@ -15,7 +15,7 @@ def test_races_a_tag_made_meanwhile_by_another_upload_is_reused(cast, make_docum
     monkeypatch.setattr(Tag.objects, "filter", lambda *args, **kwargs: Tag.objects.none())
 
     services.update_document(
-        document, by=cast.member, title="Notes", description="", tags="fractions", folder=None
+        document, actor=cast.member, title="Notes", description="", tags="fractions", folder=None
     )
 
     monkeypatch.undo()

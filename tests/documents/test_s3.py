@@ -224,7 +224,7 @@ def test_pdf_pages_are_drawn_into_the_bucket_presigned_and_purged(
     body, _headers = _fetch(response["Location"])
     assert body == _object(s3, bucket, page) and body[8:12] == b"WEBP"
 
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     Document.objects.filter(pk=document.pk).update(
         trashed_at=timezone.now() - timedelta(days=services.TRASH_DAYS + 1)
     )
@@ -302,7 +302,7 @@ def test_purge_trash_removes_the_objects_from_the_bucket(cast, bucket, s3, make_
     document = make_document("board.png", png(), community=cast.private)
     assert process_version(document.current_version_id)
     services.add_version(
-        document, upload=ContentFile(b"A note instead.\n", name="note.txt"), by=cast.member
+        document, upload=ContentFile(b"A note instead.\n", name="note.txt"), actor=cast.member
     )
     kept = make_document("kept.txt", b"Still in the library.\n", community=cast.private)
     names = set()
@@ -314,7 +314,7 @@ def test_purge_trash_removes_the_objects_from_the_bucket(cast, bucket, s3, make_
     kept_key = kept.current_version.file.name
     assert _keys(s3, bucket) == names | {kept_key}
 
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     assert services.purge_trash() == 0  # not yet: the trash keeps it for TRASH_DAYS
     assert _keys(s3, bucket) == names | {kept_key}
     Document.objects.filter(pk=document.pk).update(

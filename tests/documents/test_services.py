@@ -15,6 +15,7 @@ from django.utils import timezone
 from communities.models import Activity
 from documents import services
 from documents.models import Document, DocumentVersion, Folder, Tag
+from documents.services import uploads
 from documents.tasks import process_version
 from tests.documents.conftest import png
 
@@ -42,38 +43,42 @@ def test_services_create_folder_nests_five_levels_and_refuses_a_sixth(cast):
     parent = None
     for depth in range(1, 6):
         parent = services.create_folder(
-            cast.public, parent=parent, name=f"Level {depth}", by=cast.member
+            cast.public, parent=parent, name=f"Level {depth}", actor=cast.member
         )
         assert parent.depth == depth
     assert [folder.name for folder in parent.path] == [f"Level {n}" for n in range(1, 6)]
 
     with pytest.raises(ValidationError) as error:
-        services.create_folder(cast.public, parent=parent, name="Level 6", by=cast.member)
+        services.create_folder(cast.public, parent=parent, name="Level 6", actor=cast.member)
 
     assert _message(error) == "Folders nest at most 5 levels deep."
     assert Folder.objects.count() == 5
 
 
 def test_services_create_folder_refuses_a_sibling_of_the_same_name_whatever_the_case(cast):
-    top = services.create_folder(cast.public, parent=None, name="Lesson study", by=cast.member)
+    top = services.create_folder(cast.public, parent=None, name="Lesson study", actor=cast.member)
 
     with pytest.raises(ValidationError) as error:
-        services.create_folder(cast.public, parent=None, name="  LESSON   study ", by=cast.member)
+        services.create_folder(
+            cast.public, parent=None, name="  LESSON   study ", actor=cast.member
+        )
 
     assert _message(error) == "This folder already holds a folder named “LESSON study”."
     # The same name is fine in another folder and in another community.
-    inner = services.create_folder(cast.public, parent=top, name="lesson study", by=cast.member)
-    other = services.create_folder(cast.private, parent=None, name="Lesson study", by=cast.member)
+    inner = services.create_folder(cast.public, parent=top, name="lesson study", actor=cast.member)
+    other = services.create_folder(
+        cast.private, parent=None, name="Lesson study", actor=cast.member
+    )
     assert (inner.parent, inner.depth, other.community) == (top, 2, cast.private)
     assert Folder.objects.filter(community=cast.public, parent=None).count() == 1
 
 
 def test_services_create_folder_refuses_a_blank_name_and_a_parent_of_another_community(cast):
     with pytest.raises(ValidationError) as blank:
-        services.create_folder(cast.public, parent=None, name="   ", by=cast.member)
-    elsewhere = services.create_folder(cast.private, parent=None, name="Private", by=cast.member)
+        services.create_folder(cast.public, parent=None, name="   ", actor=cast.member)
+    elsewhere = services.create_folder(cast.private, parent=None, name="Private", actor=cast.member)
     with pytest.raises(ValidationError) as foreign:
-        services.create_folder(cast.public, parent=elsewhere, name="Leak", by=cast.member)
+        services.create_folder(cast.public, parent=elsewhere, name="Leak", actor=cast.member)
 
     assert _message(blank) == "Give the folder a name."
     assert _message(foreign) == "That folder belongs to another community."
@@ -81,35 +86,35 @@ def test_services_create_folder_refuses_a_blank_name_and_a_parent_of_another_com
 
 
 def test_services_rename_folder_refuses_a_siblings_name_but_allows_a_new_case(cast):
-    plans = services.create_folder(cast.public, parent=None, name="Plans", by=cast.member)
-    services.create_folder(cast.public, parent=None, name="Notes", by=cast.member)
+    plans = services.create_folder(cast.public, parent=None, name="Plans", actor=cast.member)
+    services.create_folder(cast.public, parent=None, name="Notes", actor=cast.member)
 
     with pytest.raises(ValidationError):
-        services.rename_folder(plans, name="notes", by=cast.member)
-    services.rename_folder(plans, name="PLANS", by=cast.member)
+        services.rename_folder(plans, name="notes", actor=cast.member)
+    services.rename_folder(plans, name="PLANS", actor=cast.member)
 
     plans.refresh_from_db()
     assert plans.name == "PLANS"
 
 
 def test_services_delete_folder_only_when_empty(cast, make_document):
-    top = services.create_folder(cast.public, parent=None, name="Top", by=cast.member)
-    child = services.create_folder(cast.public, parent=top, name="Child", by=cast.member)
+    top = services.create_folder(cast.public, parent=None, name="Top", actor=cast.member)
+    child = services.create_folder(cast.public, parent=top, name="Child", actor=cast.member)
     document = make_document(folder=child)
 
     with pytest.raises(ValidationError) as holds_a_folder:
-        services.delete_folder(top, by=cast.member)
+        services.delete_folder(top, actor=cast.member)
     with pytest.raises(ValidationError) as holds_a_document:
-        services.delete_folder(child, by=cast.member)
+        services.delete_folder(child, actor=cast.member)
 
     message = "Only an empty folder can be deleted: move or delete what it holds first."
     assert _message(holds_a_folder) == _message(holds_a_document) == message
     assert Folder.objects.count() == 2
 
     # A document waiting in the trash does not keep its folder; restored, it is at the top.
-    services.trash_document(document, by=cast.member)
-    services.delete_folder(child, by=cast.member)
-    services.delete_folder(top, by=cast.member)
+    services.trash_document(document, actor=cast.member)
+    services.delete_folder(child, actor=cast.member)
+    services.delete_folder(top, actor=cast.member)
 
     assert not Folder.objects.exists()
     document.refresh_from_db()
@@ -123,7 +128,7 @@ def test_services_upload_document_takes_its_title_from_the_file_name_and_records
     cast, a_pdf
 ):
     result = services.upload_document(
-        cast.public, upload=_file("Observation protocol.pdf", a_pdf), by=cast.member
+        cast.public, upload=_file("Observation protocol.pdf", a_pdf), actor=cast.member
     )
 
     document = result.document
@@ -148,7 +153,7 @@ def test_services_upload_document_given_title_and_tags_win(cast):
     result = services.upload_document(
         cast.public,
         upload=_file("scan-0042.png", png()),
-        by=cast.member,
+        actor=cast.member,
         title="  Classroom wall  ",
         tags=["Fractions", "wall"],
     )
@@ -159,16 +164,16 @@ def test_services_upload_document_given_title_and_tags_win(cast):
 
 def test_services_upload_document_names_a_duplicate_in_the_same_community_only(cast):
     content = b"The same agenda, shared twice.\n"
-    first = services.upload_document(cast.public, upload=_file("a.txt", content), by=cast.member)
+    first = services.upload_document(cast.public, upload=_file("a.txt", content), actor=cast.member)
 
     again = services.upload_document(
-        cast.public, upload=_file("b.txt", content), by=cast.facilitator
+        cast.public, upload=_file("b.txt", content), actor=cast.facilitator
     )
     elsewhere = services.upload_document(
-        cast.private, upload=_file("c.txt", content), by=cast.member
+        cast.private, upload=_file("c.txt", content), actor=cast.member
     )
     different = services.upload_document(
-        cast.public, upload=_file("d.txt", content + b"!"), by=cast.member
+        cast.public, upload=_file("d.txt", content + b"!"), actor=cast.member
     )
 
     assert again.duplicate_of == first.document
@@ -181,21 +186,21 @@ def test_services_upload_document_names_a_duplicate_in_the_same_community_only(c
 def test_services_upload_document_a_trashed_document_is_no_duplicate(cast, make_document):
     content = b"Old minutes.\n"
     old = make_document("minutes.txt", content)
-    services.trash_document(old, by=cast.member)
+    services.trash_document(old, actor=cast.member)
 
     result = services.upload_document(
-        cast.public, upload=_file("minutes.txt", content), by=cast.member
+        cast.public, upload=_file("minutes.txt", content), actor=cast.member
     )
 
     assert result.duplicate_of is None
 
 
 def test_services_upload_document_refuses_a_folder_of_another_community(cast, settings):
-    folder = services.create_folder(cast.private, parent=None, name="Private", by=cast.member)
+    folder = services.create_folder(cast.private, parent=None, name="Private", actor=cast.member)
 
     with pytest.raises(ValidationError):
         services.upload_document(
-            cast.public, upload=_file("a.txt", b"Hello.\n"), by=cast.member, folder=folder
+            cast.public, upload=_file("a.txt", b"Hello.\n"), actor=cast.member, folder=folder
         )
 
     assert not Document.objects.exists()
@@ -208,10 +213,10 @@ def test_services_upload_document_refused_by_the_database_leaves_no_file(
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_index_for_search", broken)
+    monkeypatch.setattr(uploads, "index_document", broken)
 
     with pytest.raises(RuntimeError):
-        services.upload_document(cast.public, upload=_file("a.txt", b"Hello.\n"), by=cast.member)
+        services.upload_document(cast.public, upload=_file("a.txt", b"Hello.\n"), actor=cast.member)
 
     assert not Document.objects.exists()
     assert not DocumentVersion.objects.exists()
@@ -227,7 +232,7 @@ def test_services_add_version_makes_it_current_and_copies_its_type_and_size(cast
     image = png(size=(120, 80))
 
     result = services.add_version(
-        document, upload=_file("plan.png", image), by=cast.facilitator, note="  A photo now  "
+        document, upload=_file("plan.png", image), actor=cast.facilitator, note="  A photo now  "
     )
 
     document.refresh_from_db()
@@ -254,9 +259,11 @@ def test_services_add_version_names_a_duplicate_in_another_document(cast, make_d
     document = make_document("b.txt", b"Other bytes.\n")
 
     # Re-uploading a document's own bytes is no duplicate of itself.
-    same = services.add_version(shared, upload=_file("a.txt", b"Shared bytes.\n"), by=cast.member)
+    same = services.add_version(
+        shared, upload=_file("a.txt", b"Shared bytes.\n"), actor=cast.member
+    )
     result = services.add_version(
-        document, upload=_file("b.txt", b"Shared bytes.\n"), by=cast.member
+        document, upload=_file("b.txt", b"Shared bytes.\n"), actor=cast.member
     )
 
     assert same.duplicate_of is None
@@ -266,9 +273,9 @@ def test_services_add_version_names_a_duplicate_in_another_document(cast, make_d
 def test_services_restore_version_adds_a_version_sharing_the_older_file(cast, make_document):
     document = make_document("plan.txt", b"First draft.\n")
     first = document.current_version
-    services.add_version(document, upload=_file("plan.png", png()), by=cast.member)
+    services.add_version(document, upload=_file("plan.png", png()), actor=cast.member)
 
-    restored = services.restore_version(document, first, by=cast.facilitator)
+    restored = services.restore_version(document, first, actor=cast.facilitator)
 
     document.refresh_from_db()
     assert restored.number == 3
@@ -293,11 +300,13 @@ def test_services_restore_version_adds_a_version_sharing_the_older_file(cast, ma
 def test_services_restore_version_of_a_restored_version_points_at_the_original(cast, make_document):
     document = make_document("plan.txt", b"First draft.\n")
     first = document.current_version
-    second = services.add_version(document, upload=_file("plan.txt", b"Second.\n"), by=cast.member)
-    third = services.restore_version(document, first, by=cast.member)
-    services.restore_version(document, second.version, by=cast.member)
+    second = services.add_version(
+        document, upload=_file("plan.txt", b"Second.\n"), actor=cast.member
+    )
+    third = services.restore_version(document, first, actor=cast.member)
+    services.restore_version(document, second.version, actor=cast.member)
 
-    fifth = services.restore_version(document, third, by=cast.member)
+    fifth = services.restore_version(document, third, actor=cast.member)
 
     assert fifth.restored_from == first
     assert fifth.file.name == first.file.name
@@ -308,9 +317,9 @@ def test_services_restore_version_carries_the_thumbnail_and_text_over(cast, make
     first = document.current_version
     assert process_version(first.pk) is True
     first.refresh_from_db()
-    services.add_version(document, upload=_file("protocol.txt", b"Rewritten.\n"), by=cast.member)
+    services.add_version(document, upload=_file("protocol.txt", b"Rewritten.\n"), actor=cast.member)
 
-    restored = services.restore_version(document, first, by=cast.member)
+    restored = services.restore_version(document, first, actor=cast.member)
 
     restored.refresh_from_db()
     assert "Notice what pupils say." in restored.text
@@ -324,11 +333,13 @@ def test_services_restore_version_decides_on_the_stored_current_version(cast, ma
     # `document` is the caller's copy from before the second version was added.
     document = make_document("plan.txt", b"First draft.\n")
     first = document.current_version
-    second = services.add_version(document, upload=_file("plan.txt", b"Second.\n"), by=cast.member)
+    second = services.add_version(
+        document, upload=_file("plan.txt", b"Second.\n"), actor=cast.member
+    )
 
     with pytest.raises(ValidationError) as error:
-        services.restore_version(document, second.version, by=cast.member)
-    restored = services.restore_version(document, first, by=cast.member)
+        services.restore_version(document, second.version, actor=cast.member)
+    restored = services.restore_version(document, first, actor=cast.member)
 
     assert _message(error) == "This version is already the current one."
     assert (restored.number, restored.restored_from) == (3, first)
@@ -340,10 +351,10 @@ def test_services_restore_version_of_an_unprocessed_version_is_processed_after_c
 ):
     document = make_document("photo.png", png(size=(300, 200)))
     first = document.current_version  # its processing never ran (no commit in this test)
-    services.add_version(document, upload=_file("notes.txt", b"Notes.\n"), by=cast.member)
+    services.add_version(document, upload=_file("notes.txt", b"Notes.\n"), actor=cast.member)
 
     with django_capture_on_commit_callbacks(execute=True):
-        restored = services.restore_version(document, first, by=cast.member)
+        restored = services.restore_version(document, first, actor=cast.member)
 
     restored.refresh_from_db()
     assert restored.processed_at is not None
@@ -358,9 +369,9 @@ def test_services_restore_version_refuses_the_current_one_and_another_documents(
     other = make_document("other.txt", b"Other.\n")
 
     with pytest.raises(ValidationError) as current:
-        services.restore_version(document, document.current_version, by=cast.member)
+        services.restore_version(document, document.current_version, actor=cast.member)
     with pytest.raises(ValidationError) as foreign:
-        services.restore_version(document, other.current_version, by=cast.member)
+        services.restore_version(document, other.current_version, actor=cast.member)
 
     assert _message(current) == "This version is already the current one."
     assert _message(foreign) == "That version belongs to another document."
@@ -407,11 +418,11 @@ def test_services_tags_reuse_an_existing_tag_whatever_its_case(cast, make_docume
 
 def test_services_update_document_replaces_details_and_tags(cast, make_document):
     document = make_document("a.txt", b"A.\n", tags=["old"])
-    folder = services.create_folder(cast.public, parent=None, name="Plans", by=cast.member)
+    folder = services.create_folder(cast.public, parent=None, name="Plans", actor=cast.member)
 
     services.update_document(
         document,
-        by=cast.member,
+        actor=cast.member,
         title="  Agenda  ",
         description="**Read** first.",
         tags="OLD, new",
@@ -427,11 +438,11 @@ def test_services_update_document_replaces_details_and_tags(cast, make_document)
 
 def test_services_update_document_refuses_a_folder_of_another_community(cast, make_document):
     document = make_document("a.txt", b"A.\n")
-    foreign = services.create_folder(cast.private, parent=None, name="Private", by=cast.member)
+    foreign = services.create_folder(cast.private, parent=None, name="Private", actor=cast.member)
 
     with pytest.raises(ValidationError):
         services.update_document(
-            document, by=cast.member, title="x", description="", tags="", folder=foreign
+            document, actor=cast.member, title="x", description="", tags="", folder=foreign
         )
 
     document.refresh_from_db()
@@ -442,10 +453,10 @@ def test_services_update_document_refuses_a_folder_of_another_community(cast, ma
 
 
 def test_services_uploads_and_versions_are_recorded_as_activity(cast, make_document):
-    document = make_document("plan.txt", b"Draft.\n", by=cast.member)
+    document = make_document("plan.txt", b"Draft.\n", actor=cast.member)
     first = document.current_version
-    services.add_version(document, upload=_file("plan.txt", b"Draft 2.\n"), by=cast.facilitator)
-    services.restore_version(document, first, by=cast.organizer)
+    services.add_version(document, upload=_file("plan.txt", b"Draft 2.\n"), actor=cast.facilitator)
+    services.restore_version(document, first, actor=cast.organizer)
 
     rows = Activity.objects.filter(
         target_type=ContentType.objects.get_for_model(Document), target_id=document.pk
@@ -467,9 +478,9 @@ def test_services_uploads_and_versions_are_recorded_as_activity(cast, make_docum
 def test_services_trash_hides_the_activity_and_restore_shows_it_again(cast, make_document):
     document = make_document("plan.txt", b"Draft.\n")
     kept = make_document("other.txt", b"Other.\n")
-    services.add_version(document, upload=_file("plan.txt", b"Draft 2.\n"), by=cast.member)
+    services.add_version(document, upload=_file("plan.txt", b"Draft 2.\n"), actor=cast.member)
 
-    services.trash_document(document, by=cast.facilitator)
+    services.trash_document(document, actor=cast.facilitator)
 
     document.refresh_from_db()
     assert document.is_trashed
@@ -480,7 +491,7 @@ def test_services_trash_hides_the_activity_and_restore_shows_it_again(cast, make
     assert Activity.objects.filter(target_id=document.pk, is_hidden=True).count() == 2
     assert hidden[kept.pk] is False
 
-    services.restore_document(document, by=cast.member)
+    services.restore_document(document, actor=cast.member)
 
     document.refresh_from_db()
     assert (document.trashed_at, document.trashed_by) == (None, None)
@@ -490,10 +501,10 @@ def test_services_trash_hides_the_activity_and_restore_shows_it_again(cast, make
 
 def test_services_trash_twice_keeps_the_first_date(cast, make_document):
     document = make_document()
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     first_date = Document.objects.get().trashed_at
 
-    services.trash_document(document, by=cast.facilitator)
+    services.trash_document(document, actor=cast.facilitator)
 
     document.refresh_from_db()
     assert (document.trashed_at, document.trashed_by) == (first_date, cast.member)
@@ -508,15 +519,15 @@ def test_services_purge_trash_removes_old_documents_with_every_file_and_thumbnai
 ):
     old = make_document("photo.png", png(size=(200, 100)))
     first = old.current_version
-    services.add_version(old, upload=_file("photo.png", png(color=(0, 90, 0))), by=cast.member)
+    services.add_version(old, upload=_file("photo.png", png(color=(0, 90, 0))), actor=cast.member)
     for version in old.versions.all():
         assert process_version(version.pk) is True
     first.refresh_from_db()
-    restored = services.restore_version(old, first, by=cast.member)
+    restored = services.restore_version(old, first, actor=cast.member)
     recent = make_document("recent.txt", b"Recent.\n")
     live = make_document("live.txt", b"Live.\n")
-    services.trash_document(old, by=cast.member)
-    services.trash_document(recent, by=cast.member)
+    services.trash_document(old, actor=cast.member)
+    services.trash_document(recent, actor=cast.member)
     _age_in_trash(old, days=31)
     _age_in_trash(recent, days=29)
     old_files = {
@@ -545,7 +556,7 @@ def test_services_purge_trash_removes_old_documents_with_every_file_and_thumbnai
 
 def test_services_purge_trash_counts_thirty_days_from_the_given_time(cast, make_document):
     document = make_document()
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     trashed_at = Document.objects.get().trashed_at
 
     assert services.purge_trash(now=trashed_at + timedelta(days=29, hours=23)) == 0
@@ -556,9 +567,9 @@ def test_services_purge_trash_counts_thirty_days_from_the_given_time(cast, make_
 
 def test_services_purge_trash_leaves_restored_documents_alone(cast, make_document):
     document = make_document()
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
     _age_in_trash(document, days=40)
-    services.restore_document(document, by=cast.member)
+    services.restore_document(document, actor=cast.member)
 
     assert services.purge_trash() == 0
     assert default_storage.exists(Document.objects.get().current_version.file.name)
@@ -589,7 +600,7 @@ def test_services_upload_over_the_quota_is_refused_and_nothing_is_stored(
 
     with pytest.raises(ValidationError) as error:
         services.upload_document(
-            cast.public, upload=_file("second.txt", b"b" * (MB // 2 + 1)), by=cast.member
+            cast.public, upload=_file("second.txt", b"b" * (MB // 2 + 1)), actor=cast.member
         )
 
     assert _message(error) == (
@@ -603,10 +614,10 @@ def test_services_upload_over_the_quota_is_refused_and_nothing_is_stored(
     assert _stored(settings) == before
     # Exactly what is left still fits; another community has its own quota.
     services.upload_document(
-        cast.public, upload=_file("fits.txt", b"c" * (MB // 2)), by=cast.member
+        cast.public, upload=_file("fits.txt", b"c" * (MB // 2)), actor=cast.member
     )
     services.upload_document(
-        cast.private, upload=_file("second.txt", b"b" * (MB // 2 + 1)), by=cast.member
+        cast.private, upload=_file("second.txt", b"b" * (MB // 2 + 1)), actor=cast.member
     )
 
 
@@ -617,7 +628,7 @@ def test_services_add_version_over_the_quota_is_refused(cast, make_document, set
 
     with pytest.raises(ValidationError) as error:
         services.add_version(
-            document, upload=_file("plan.txt", b"b" * (MB // 2 + 1)), by=cast.member
+            document, upload=_file("plan.txt", b"b" * (MB // 2 + 1)), actor=cast.member
         )
 
     assert "does not fit" in _message(error)
@@ -629,12 +640,12 @@ def test_services_add_version_over_the_quota_is_refused(cast, make_document, set
 def test_services_storage_used_counts_the_trash_until_it_is_purged(cast, make_document):
     _limit(cast.public, 1)
     document = make_document("big.txt", b"a" * (MB // 2 + 10))
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
 
     assert services.storage_used(cast.public) == MB // 2 + 10
     with pytest.raises(ValidationError):
         services.upload_document(
-            cast.public, upload=_file("more.txt", b"b" * (MB // 2)), by=cast.member
+            cast.public, upload=_file("more.txt", b"b" * (MB // 2)), actor=cast.member
         )
 
     _age_in_trash(document, days=31)
@@ -642,17 +653,17 @@ def test_services_storage_used_counts_the_trash_until_it_is_purged(cast, make_do
 
     assert services.storage_used(cast.public) == 0
     services.upload_document(
-        cast.public, upload=_file("more.txt", b"b" * (MB // 2)), by=cast.member
+        cast.public, upload=_file("more.txt", b"b" * (MB // 2)), actor=cast.member
     )
 
 
 def test_services_storage_used_counts_a_restored_versions_file_once(cast, make_document):
     document = make_document("plan.txt", b"a" * 1000)
     first = document.current_version
-    second = services.add_version(document, upload=_file("plan.txt", b"b" * 300), by=cast.member)
-    third = services.restore_version(document, first, by=cast.member)
-    services.restore_version(document, second.version, by=cast.member)
-    services.restore_version(document, third, by=cast.member)
+    second = services.add_version(document, upload=_file("plan.txt", b"b" * 300), actor=cast.member)
+    third = services.restore_version(document, first, actor=cast.member)
+    services.restore_version(document, second.version, actor=cast.member)
+    services.restore_version(document, third, actor=cast.member)
     make_document("other.txt", b"c" * 7, community=cast.private)
 
     assert DocumentVersion.objects.filter(document=document).count() == 5
@@ -664,10 +675,10 @@ def test_services_restore_version_is_allowed_even_with_a_full_library(cast, make
     # Restoring stores nothing new, so a full library does not block it.
     document = make_document("plan.txt", b"a" * (MB // 2))
     first = document.current_version
-    services.add_version(document, upload=_file("plan.txt", b"b" * (MB // 2)), by=cast.member)
+    services.add_version(document, upload=_file("plan.txt", b"b" * (MB // 2)), actor=cast.member)
     _limit(cast.public, 1)
 
-    restored = services.restore_version(document, first, by=cast.member)
+    restored = services.restore_version(document, first, actor=cast.member)
 
     assert restored.number == 3
     assert services.storage_used(cast.public) == MB

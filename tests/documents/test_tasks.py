@@ -20,8 +20,10 @@ from tests.documents.conftest import png
 pytestmark = pytest.mark.django_db
 
 
-def _version(community, by, name: str, content: bytes) -> DocumentVersion:
-    result = services.upload_document(community, upload=ContentFile(content, name=name), by=by)
+def _version(community, actor, name: str, content: bytes) -> DocumentVersion:
+    result = services.upload_document(
+        community, upload=ContentFile(content, name=name), actor=actor
+    )
     return result.version
 
 

@@ -46,8 +46,8 @@ def _body(response) -> bytes:
     return response.content
 
 
-def _folder(community, name: str, *, parent=None, by) -> Folder:
-    return services.create_folder(community, parent=parent, name=name, by=by)
+def _folder(community, name: str, *, parent=None, actor) -> Folder:
+    return services.create_folder(community, parent=parent, name=name, actor=actor)
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -107,13 +107,13 @@ def test_library_empty_state(member_client, anon_client):
 
 
 def test_library_lists_folders_with_their_counts(cast, member_client, make_document):
-    lessons = _folder(cast.public, "Lessons", by=cast.member)
-    _folder(cast.public, "Spring term", parent=lessons, by=cast.member)
-    _folder(cast.public, "Empty shelf", by=cast.member)
+    lessons = _folder(cast.public, "Lessons", actor=cast.member)
+    _folder(cast.public, "Spring term", parent=lessons, actor=cast.member)
+    _folder(cast.public, "Empty shelf", actor=cast.member)
     make_document("plan.txt", b"A plan.", folder=lessons)
     make_document("review.txt", b"A review.", folder=lessons)
     trashed = make_document("old.txt", b"Old.", folder=lessons)
-    services.trash_document(trashed, by=cast.member)
+    services.trash_document(trashed, actor=cast.member)
     make_document("top.txt", b"At the top.")
 
     response = member_client.get(LIBRARY)
@@ -128,9 +128,9 @@ def test_library_lists_folders_with_their_counts(cast, member_client, make_docum
 
 
 def test_library_breadcrumb_of_a_nested_folder(cast, member_client):
-    year = _folder(cast.public, "Year 7", by=cast.member)
-    unit = _folder(cast.public, "Fractions", parent=year, by=cast.member)
-    lesson = _folder(cast.public, "Lesson 3", parent=unit, by=cast.member)
+    year = _folder(cast.public, "Year 7", actor=cast.member)
+    unit = _folder(cast.public, "Fractions", parent=year, actor=cast.member)
+    lesson = _folder(cast.public, "Lesson 3", parent=unit, actor=cast.member)
 
     html = text(member_client.get(lesson.get_absolute_url()))
 
@@ -146,7 +146,7 @@ def test_library_breadcrumb_of_a_nested_folder(cast, member_client):
 
 
 def test_library_of_a_folder_of_another_community_is_404(cast, member_client):
-    elsewhere = _folder(cast.other, "Theirs", by=cast.other_member)
+    elsewhere = _folder(cast.other, "Theirs", actor=cast.other_member)
 
     response = member_client.get(f"/c/open-practice/documents/f/{elsewhere.pk}/")
 
@@ -174,8 +174,8 @@ def test_library_sorts_by_name_date_and_size(cast, member_client, make_document)
 
 
 def test_library_filters_by_tag_across_folders(cast, member_client, make_document):
-    unit = _folder(cast.public, "Unit 1", by=cast.member)
-    deep = _folder(cast.public, "Week 2", parent=unit, by=cast.member)
+    unit = _folder(cast.public, "Unit 1", actor=cast.member)
+    deep = _folder(cast.public, "Week 2", parent=unit, actor=cast.member)
     make_document("top.txt", b"top", tags=["Fractions"])
     make_document("deep.txt", b"deep", folder=deep, tags=["fractions", "homework"])
     make_document("other.txt", b"other", folder=unit, tags=["geometry"])
@@ -192,11 +192,11 @@ def test_library_filters_by_tag_across_folders(cast, member_client, make_documen
 def test_library_filters_by_kind_and_uploader(
     cast, member_client, make_document, second_member, a_pdf
 ):
-    folder = _folder(cast.public, "Reading", by=cast.member)
+    folder = _folder(cast.public, "Reading", actor=cast.member)
     make_document("protocol.pdf", a_pdf, folder=folder)
     make_document("mine.txt", b"mine")
-    make_document("board.png", png(), by=second_member)
-    make_document("theirs.txt", b"theirs", by=second_member, folder=folder)
+    make_document("board.png", png(), actor=second_member)
+    make_document("theirs.txt", b"theirs", actor=second_member, folder=folder)
 
     assert _titles(member_client.get(LIBRARY, {"kind": "pdf"})) == ["protocol"]
     assert _titles(member_client.get(LIBRARY, {"kind": "text"})) == ["mine", "theirs"]
@@ -286,7 +286,7 @@ def test_upload_checks_the_csrf_token_after_installing_the_limiter(cast):
 
 
 def test_upload_into_a_folder_returns_to_it(cast, member_client):
-    folder = _folder(cast.public, "Minutes", by=cast.member)
+    folder = _folder(cast.public, "Minutes", actor=cast.member)
 
     response = member_client.post(
         UPLOAD, {"files": [uploaded("march.txt", b"Minutes of March.")], "folder": folder.pk}
@@ -409,7 +409,7 @@ def test_folder_create_at_the_top_and_inside_another(cast, member_client):
 
 
 def test_folder_create_refuses_a_second_folder_of_the_same_name(cast, member_client):
-    _folder(cast.public, "Units", by=cast.member)
+    _folder(cast.public, "Units", actor=cast.member)
 
     response = member_client.post("/c/open-practice/documents/folders/new/", {"name": "units"})
 
@@ -419,7 +419,7 @@ def test_folder_create_refuses_a_second_folder_of_the_same_name(cast, member_cli
 
 
 def test_folder_rename(cast, member_client):
-    folder = _folder(cast.public, "Draft", by=cast.member)
+    folder = _folder(cast.public, "Draft", actor=cast.member)
 
     page = member_client.get(f"/c/open-practice/documents/f/{folder.pk}/edit/")
     response = member_client.post(
@@ -434,7 +434,7 @@ def test_folder_rename(cast, member_client):
 
 
 def test_folder_rename_by_another_member_is_refused(cast, second_client):
-    folder = _folder(cast.public, "Mine", by=cast.member)
+    folder = _folder(cast.public, "Mine", actor=cast.member)
 
     response = second_client.post(
         f"/c/open-practice/documents/f/{folder.pk}/edit/", {"name": "Theirs"}
@@ -446,7 +446,7 @@ def test_folder_rename_by_another_member_is_refused(cast, second_client):
 
 
 def test_folder_delete_asks_first(cast, member_client):
-    folder = _folder(cast.public, "Old things", by=cast.member)
+    folder = _folder(cast.public, "Old things", actor=cast.member)
 
     response = member_client.get(f"/c/open-practice/documents/f/{folder.pk}/delete/")
 
@@ -457,8 +457,8 @@ def test_folder_delete_asks_first(cast, member_client):
 
 
 def test_folder_delete_an_empty_one(cast, member_client):
-    parent = _folder(cast.public, "Units", by=cast.member)
-    folder = _folder(cast.public, "Old things", parent=parent, by=cast.member)
+    parent = _folder(cast.public, "Units", actor=cast.member)
+    folder = _folder(cast.public, "Old things", parent=parent, actor=cast.member)
 
     response = member_client.post(f"/c/open-practice/documents/f/{folder.pk}/delete/")
 
@@ -469,10 +469,10 @@ def test_folder_delete_an_empty_one(cast, member_client):
 
 
 def test_folder_delete_refuses_a_folder_that_holds_something(cast, member_client, make_document):
-    with_document = _folder(cast.public, "Full", by=cast.member)
+    with_document = _folder(cast.public, "Full", actor=cast.member)
     make_document("kept.txt", b"Kept.", folder=with_document)
-    with_folder = _folder(cast.public, "Parent", by=cast.member)
-    _folder(cast.public, "Child", parent=with_folder, by=cast.member)
+    with_folder = _folder(cast.public, "Parent", actor=cast.member)
+    _folder(cast.public, "Child", parent=with_folder, actor=cast.member)
 
     for folder in (with_document, with_folder):
         response = member_client.post(f"/c/open-practice/documents/f/{folder.pk}/delete/")
@@ -652,7 +652,9 @@ def test_document_offers_an_office_document_as_a_download(member_client, make_do
 
 
 def test_document_of_another_community_is_404(cast, member_client, make_document):
-    elsewhere = make_document("theirs.txt", b"Theirs.", community=cast.other, by=cast.other_member)
+    elsewhere = make_document(
+        "theirs.txt", b"Theirs.", community=cast.other, actor=cast.other_member
+    )
 
     response = member_client.get(f"/c/open-practice/documents/{elsewhere.pk}/")
 
@@ -678,7 +680,7 @@ def test_download_the_current_version(member_client, make_document):
 def test_download_any_version_by_number(cast, member_client, make_document):
     document = make_document("notes.txt", b"Version one.")
     services.add_version(
-        document, upload=uploaded("notes.txt", b"Version two, longer."), by=cast.member
+        document, upload=uploaded("notes.txt", b"Version two, longer."), actor=cast.member
     )
 
     current = member_client.get(_url(document, "download/"))
@@ -867,10 +869,12 @@ def test_page_image_is_404_for_what_has_no_pages(
     unprocessed = make_document("protocol.pdf", a_pdf)
     with processed():
         picture = make_document("board.png", png())
-        elsewhere = make_document("theirs.pdf", a_pdf, community=cast.other, by=cast.other_member)
+        elsewhere = make_document(
+            "theirs.pdf", a_pdf, community=cast.other, actor=cast.other_member
+        )
         replaced = make_document("plan.pdf", a_pdf)
     with processed():
-        services.add_version(replaced, upload=uploaded("plan.txt", b"Now text."), by=cast.member)
+        services.add_version(replaced, upload=uploaded("plan.txt", b"Now text."), actor=cast.member)
 
     for document in (unprocessed, picture, replaced):
         assert member_client.get(_url(document, "pages/1/")).status_code == 404
@@ -921,7 +925,7 @@ def test_version_upload_refuses_a_bad_file(cast, member_client, make_document):
 
 def test_version_make_current_again(cast, member_client, make_document):
     document = make_document("protocol.txt", b"First draft.")
-    services.add_version(document, upload=uploaded("protocol.txt", b"Second."), by=cast.member)
+    services.add_version(document, upload=uploaded("protocol.txt", b"Second."), actor=cast.member)
 
     response = member_client.post(_url(document, "versions/1/restore/"))
 
@@ -942,7 +946,7 @@ def test_version_make_current_again(cast, member_client, make_document):
 
 
 def test_edit_details(cast, member_client, make_document):
-    folder = _folder(cast.public, "Guides", by=cast.member)
+    folder = _folder(cast.public, "Guides", actor=cast.member)
     document = make_document("protocol.txt", b"Look.")
 
     form = member_client.get(_url(document, "edit/"))
@@ -1000,7 +1004,7 @@ def test_trash_asks_first(cast, member_client, make_document):
 
 
 def test_trash_and_restore(cast, member_client, facilitator_client, second_client, make_document):
-    folder = _folder(cast.public, "Guides", by=cast.member)
+    folder = _folder(cast.public, "Guides", actor=cast.member)
     document = make_document("protocol.txt", b"Lookout words.", folder=folder)
     search = "/c/open-practice/search/"
     link = f'href="{document.get_absolute_url()}"'
@@ -1050,7 +1054,7 @@ def test_trash_and_restore(cast, member_client, facilitator_client, second_clien
 
 def test_trash_restore_by_a_facilitator(cast, member_client, facilitator_client, make_document):
     document = make_document("protocol.txt", b"Look.")
-    services.trash_document(document, by=cast.member)
+    services.trash_document(document, actor=cast.member)
 
     response = facilitator_client.post(_url(document, "restore/"))
 
@@ -1065,7 +1069,7 @@ def test_trash_restore_by_a_facilitator(cast, member_client, facilitator_client,
 def test_member_cannot_change_another_members_document(
     cast, member_client, make_document, second_member
 ):
-    document = make_document("theirs.txt", b"Theirs.", by=second_member)
+    document = make_document("theirs.txt", b"Theirs.", actor=second_member)
 
     page = text(member_client.get(document.get_absolute_url()))
     responses = [
@@ -1091,8 +1095,8 @@ def test_member_cannot_change_another_members_document(
 def test_member_cannot_restore_a_version_of_another_members_document(
     cast, member_client, make_document, second_member
 ):
-    document = make_document("theirs.txt", b"Theirs.", by=second_member)
-    services.add_version(document, upload=uploaded("theirs.txt", b"Two."), by=second_member)
+    document = make_document("theirs.txt", b"Theirs.", actor=second_member)
+    services.add_version(document, upload=uploaded("theirs.txt", b"Two."), actor=second_member)
 
     response = member_client.post(_url(document, "versions/1/restore/"))
 

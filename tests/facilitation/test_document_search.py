@@ -27,12 +27,12 @@ def share(cast, django_capture_on_commit_callbacks):
     """share(name, content, **fields): a document whose text has been read (process_version
     runs on commit, inline)."""
 
-    def make(name, content, *, community=None, by=None, **fields):
+    def make(name, content, *, community=None, actor=None, **fields):
         with django_capture_on_commit_callbacks(execute=True):
             result = services.upload_document(
                 community or cast.public,
                 upload=uploaded(name, content),
-                by=by or cast.member,
+                actor=actor or cast.member,
                 **fields,
             )
         return result.document
@@ -117,7 +117,7 @@ def test_document_search_by_the_text_of_a_text_file(cast, share, member_client):
 def test_document_search_finds_the_text_only_once_it_is_read(cast, member_client):
     # Without the commit, process_version has not run: the text of the file is not known yet.
     document = services.upload_document(
-        cast.public, upload=uploaded("marking.txt", b"The ziggurat exercise.\n"), by=cast.member
+        cast.public, upload=uploaded("marking.txt", b"The ziggurat exercise.\n"), actor=cast.member
     ).document
     assert _find(member_client, "ziggurat") == []
 
@@ -134,7 +134,7 @@ def test_document_search_follows_the_current_version(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.add_version(
-            document, upload=uploaded("plan.txt", b"About the zeppelin.\n"), by=cast.member
+            document, upload=uploaded("plan.txt", b"About the zeppelin.\n"), actor=cast.member
         )
 
     assert _find(member_client, "zeppelin") == [document.pk]
@@ -152,7 +152,7 @@ def test_document_search_after_edit_finds_the_new_details(cast, share, member_cl
     document = share("draft.txt", b"Words.")
     services.update_document(
         document,
-        by=cast.member,
+        actor=cast.member,
         title="Origami lesson",
         description="Folding **cranes**.",
         tags=["papercraft"],
@@ -167,7 +167,7 @@ def test_document_search_after_edit_finds_the_new_details(cast, share, member_cl
 
 def test_document_search_filters_by_uploader_and_dates(cast, share, member_client):
     mine = share("Tangram mine.txt", b"Mine.")
-    theirs = share("Tangram theirs.txt", b"Theirs.", by=cast.facilitator)
+    theirs = share("Tangram theirs.txt", b"Theirs.", actor=cast.facilitator)
     moment = datetime.datetime(2026, 3, 15, 12, tzinfo=datetime.UTC)
     Document.objects.filter(pk=mine.pk).update(updated_at=moment)
     Document.objects.filter(pk=theirs.pk).update(updated_at=moment + datetime.timedelta(days=60))
@@ -270,7 +270,7 @@ def test_document_search_within_posts_leaves_documents_out(cast, share, member_c
 
 def test_document_search_within_one_community(cast, share, member_client):
     here = share("Dice games.txt", b"Probability.")
-    elsewhere = share("Dice.txt", b"Elsewhere.", community=cast.other, by=cast.other_member)
+    elsewhere = share("Dice.txt", b"Elsewhere.", community=cast.other, actor=cast.other_member)
     private = share("Dice budget.txt", b"Secret.", community=cast.private)
 
     assert _find(member_client, "dice", "/c/open-practice/search/") == [here.pk]
@@ -322,7 +322,7 @@ def test_document_search_leaves_out_the_trash(
     trashed = share("Metronome old.txt", b"Tempo.", tags=["rhythm"])
     trashed_pdf = share("protocol.pdf", a_pdf)
     for document in (trashed, trashed_pdf):
-        services.trash_document(document, by=cast.facilitator)
+        services.trash_document(document, actor=cast.facilitator)
 
     for client in (member_client, facilitator_client):
         assert _find(client, "metronome") == [kept.pk]
@@ -330,7 +330,7 @@ def test_document_search_leaves_out_the_trash(
         assert _find(client, "pupils") == []
         assert _documents(client.get("/search/", {"q": "metronome"})) == [kept.pk]
 
-    services.restore_document(trashed, by=cast.facilitator)
+    services.restore_document(trashed, actor=cast.facilitator)
     assert sorted(_find(member_client, "metronome")) == sorted([kept.pk, trashed.pk])
 
 

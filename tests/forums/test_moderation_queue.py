@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import AuditEvent, Community
-from forums import moderation
+from forums import services
 from forums.models import Flag, Post, Thread
 from tests.communities.helpers import text
 from tests.factories import MembershipFactory
@@ -21,7 +21,7 @@ QUEUE = "/c/open-practice/facilitate/moderation/"
 def _flag(post: Post, reason: str = "spam", text_: str = "", name: str = ""):
     kwargs = {"user__display_name": name} if name else {}
     flagger = MembershipFactory(community=post.thread.community, **kwargs).user
-    moderation.flag_post(post, user=flagger, reason=reason, text=text_)
+    services.flag_post(post, user=flagger, reason=reason, text=text_)
     return flagger
 
 
@@ -110,7 +110,7 @@ def test_moderation_queue_disagree_brings_an_auto_hidden_post_back(
 
 def test_moderation_queue_disagree_keeps_a_post_a_moderator_hid(cast, replies, client_for):
     _flag(replies[0])
-    moderation.hide_post(replies[0], actor=cast.organizer, reason="Mine.")
+    services.hide_post(replies[0], actor=cast.organizer, reason="Mine.")
     _flag(replies[0])
 
     client_for("facilitator").post(dismiss_url(replies[0]), {"next": "queue"})
@@ -121,8 +121,6 @@ def test_moderation_queue_disagree_keeps_a_post_a_moderator_hid(cast, replies, c
 def test_moderation_queue_lists_pending_posts_with_approve(cast, thread, facilitator_client):
     Community.objects.filter(pk=cast.public.pk).update(premoderated_posts=1)
     newcomer = MembershipFactory(community=cast.public, user__display_name="Nina").user
-    from forums import services
-
     post = services.reply(thread, author=newcomer, body="Hello, everyone.")
 
     response = facilitator_client.get(QUEUE)
@@ -171,7 +169,7 @@ def test_moderation_queue_query_count_is_flat(cast, forum, facilitator_client):
             set_activity(thread, number)
             post = thread.posts.get()
             for flagger in flaggers:
-                moderation.flag_post(post, user=flagger, reason="spam")
+                services.flag_post(post, user=flagger, reason="spam")
 
     def measure() -> tuple[int, int]:
         facilitator_client.get(QUEUE)
@@ -191,7 +189,6 @@ def test_moderation_queue_query_count_is_flat(cast, forum, facilitator_client):
 
 def test_moderation_queue_actions_answer_in_place_with_htmx(cast, facilitator_client):
     from communities.models import AuditEvent
-    from forums import moderation as moderation_services
     from forums.models import Post
     from tests.factories import MembershipFactory
     from tests.forums.factories import forum_in, start_thread
@@ -200,7 +197,7 @@ def test_moderation_queue_actions_answer_in_place_with_htmx(cast, facilitator_cl
     flagger = MembershipFactory(community=cast.public).user
     thread = start_thread(forum_in(cast.public), author, title="A thread to review", body="Text.")
     post = Post.objects.get(thread=thread, number=1)
-    moderation_services.flag_post(post, user=flagger, reason="spam")
+    services.flag_post(post, user=flagger, reason="spam")
     headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "queue"}
 
     response = facilitator_client.post(

@@ -190,3 +190,32 @@ def test_thread_tools_author_edit_is_not_audited(cast, thread, member_client):
 
     assert PostRevision.objects.get(post=post).editor == cast.member
     assert not AuditEvent.objects.filter(action="post.edit").exists()
+
+
+@pytest.mark.parametrize(
+    ("verb", "field", "before"),
+    [
+        ("lock_thread", "is_locked", False),
+        ("unlock_thread", "is_locked", True),
+        ("pin_thread", "is_pinned", False),
+        ("unpin_thread", "is_pinned", True),
+    ],
+)
+def test_thread_tools_lock_and_pin_change_nothing_when_their_audit_fails(
+    cast, thread, monkeypatch, verb, field, before
+):
+    from communities import services as community_services
+    from forums import services
+
+    Thread.objects.filter(pk=thread.pk).update(**{field: before})
+    thread.refresh_from_db()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(community_services, "audit", broken)
+
+    with pytest.raises(RuntimeError):
+        getattr(services, verb)(thread, actor=cast.facilitator)
+
+    assert getattr(Thread.objects.get(pk=thread.pk), field) is before

@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from communities import services as community_services
-from communities.models import Membership
 from forums.models import Flag, Forum, Post, Thread
+from forums.services.errors import ForumError
+from forums.services.indexing import reindex_thread
+from forums.services.notices import FLAGGED, announce_post, notify_queue, tell_author
 
 AUTO_HIDDEN = _("Hidden automatically: %(count)s members flagged it. A facilitator will review it.")
 POST_HIDDEN = _("Your post in “%(thread)s” was hidden by the facilitators: %(reason)s")
@@ -20,41 +22,6 @@ POST_RESTORED = _("Your post in “%(thread)s” is visible again.")
 THREAD_HIDDEN = _("Your thread “%(thread)s” was hidden by the facilitators: %(reason)s")
 THREAD_RESTORED = _("Your thread “%(thread)s” is visible again.")
 POST_APPROVED = _("Your post in “%(thread)s” was approved and is now visible.")
-QUEUE_ITEM = _("A post in “%(thread)s” needs review: %(what)s")
-FLAGGED = _("flagged by a member")
-PENDING = _("a new member's post awaits approval")
-
-
-class ModerationError(Exception):
-    """A moderation action the rules refuse; the message says why."""
-
-
-def _facilitators(community):
-    return User.objects.filter(
-        memberships__community=community,
-        memberships__state=Membership.State.ACTIVE,
-        memberships__role__in=[Membership.Role.FACILITATOR, Membership.Role.ORGANIZER],
-    )
-
-
-def queue_url(community) -> str:
-    return f"/c/{community.slug}/facilitate/moderation/"
-
-
-def notify_queue(post: Post, what) -> None:
-    """Tell the community's facilitators that the queue has a new item."""
-    thread = post.thread
-    for facilitator in _facilitators(thread.community):
-        community_services.notify_collapsed(
-            facilitator,
-            "moderation.queue",
-            QUEUE_ITEM,
-            QUEUE_ITEM,
-            url=queue_url(thread.community),
-            community=thread.community,
-            thread=thread.title,
-            what=what,
-        )
 
 
 # --- Flags ----------------------------------------------------------------------------------
@@ -64,12 +31,12 @@ def notify_queue(post: Post, what) -> None:
 def flag_post(post: Post, *, user: User, reason: str, text: str = "") -> Flag:
     """Flag a post; enough distinct members flagging it hides it until a facilitator reviews."""
     if post.author_id == user.pk:
-        raise ModerationError(_("You cannot flag your own post."))
+        raise ForumError(_("You cannot flag your own post."))
     try:
         with transaction.atomic():
             flag = Flag.objects.create(post=post, user=user, reason=reason, text=text.strip())
     except IntegrityError:
-        raise ModerationError(_("You have already flagged this post.")) from None
+        raise ForumError(_("You have already flagged this post.")) from None
     open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True)
     count = open_flags.values("user").distinct().count()
     threshold = post.thread.community.flag_threshold
@@ -107,23 +74,6 @@ def dismiss_flags(post: Post, *, actor: User) -> bool:
 # --- Hiding and restoring -------------------------------------------------------------------
 
 
-def _tell_author(item: Post | Thread, verb: str, message, *, actor: User | None, **params):
-    """Tell the author of a post or thread what moderation did to it, in their language."""
-    thread = item if isinstance(item, Thread) else item.thread
-    if item.author is None:
-        return
-    community_services.notify(
-        item.author,
-        verb,
-        message,
-        url=item.get_absolute_url(),
-        community=thread.community,
-        actor=actor,
-        thread=thread.title,
-        **params,
-    )
-
-
 def _hide(post: Post, *, actor: User | None, reason: str) -> None:
     was_counted = post.hidden_at is None and not post.is_pending
     post.hidden_at = timezone.now()
@@ -133,7 +83,7 @@ def _hide(post: Post, *, actor: User | None, reason: str) -> None:
     if was_counted:
         Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") - 1)
     community_services.set_target_hidden(post, hidden=True)
-    _tell_author(post, "post.hidden", POST_HIDDEN, actor=actor, reason=reason)
+    tell_author(post, "post.hidden", POST_HIDDEN, actor=actor, reason=reason)
 
 
 def _show(post: Post) -> None:
@@ -147,7 +97,7 @@ def _show(post: Post) -> None:
     if thread.hidden_at is None:
         # Inside a hidden thread the post's traces stay hidden until the thread is restored.
         community_services.set_target_hidden(post, hidden=False)
-    _tell_author(post, "post.restored", POST_RESTORED, actor=None)
+    tell_author(post, "post.restored", POST_RESTORED, actor=None)
 
 
 @transaction.atomic
@@ -187,8 +137,6 @@ def restore_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
 @transaction.atomic
 def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     """Let a held post through: it counts, shows, and its notices go out now."""
-    from forums import services
-
     if not post.is_pending or post.hidden_at is not None:
         # A hidden post is approved only once restored: its notices must not go out while hidden.
         return False
@@ -202,8 +150,8 @@ def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     community_services.set_target_hidden(post, hidden=False)
     if post.number == 1:
         community_services.set_target_hidden(post.thread, hidden=False)
-    services.announce_post(post)
-    _tell_author(post, "post.approved", POST_APPROVED, actor=actor)
+    announce_post(post)
+    tell_author(post, "post.approved", POST_APPROVED, actor=actor)
     community_services.audit(actor, post.thread.community, "post.approve", post, ip=ip)
     return True
 
@@ -218,7 +166,7 @@ def hide_thread(thread: Thread, *, actor: User, reason: str, ip: str | None = No
     thread.hidden_reason = reason
     thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     community_services.set_target_hidden(thread, *thread.posts.all(), hidden=True)
-    _tell_author(thread, "thread.hidden", THREAD_HIDDEN, actor=actor, reason=reason)
+    tell_author(thread, "thread.hidden", THREAD_HIDDEN, actor=actor, reason=reason)
     community_services.audit(
         actor, thread.community, "thread.hide", thread, details={"reason": reason}, ip=ip
     )
@@ -237,7 +185,7 @@ def restore_thread(thread: Thread, *, actor: User, ip: str | None = None) -> boo
     community_services.set_target_hidden(
         thread, *thread.posts.filter(hidden_at__isnull=True, is_pending=False), hidden=False
     )
-    _tell_author(thread, "thread.restored", THREAD_RESTORED, actor=actor)
+    tell_author(thread, "thread.restored", THREAD_RESTORED, actor=actor)
     community_services.audit(actor, thread.community, "thread.restore", thread, ip=ip)
     return True
 
@@ -254,21 +202,27 @@ def _set_flag(thread: Thread, field: str, value: bool, *, actor: User, action: s
     return True
 
 
+@transaction.atomic
 def lock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Lock a thread against replies; False when it already is locked."""
     return _set_flag(thread, "is_locked", True, actor=actor, action="thread.lock", ip=ip)
 
 
+@transaction.atomic
 def unlock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    """Take a thread's lock off; False when it is not locked."""
     return _set_flag(thread, "is_locked", False, actor=actor, action="thread.unlock", ip=ip)
 
 
+@transaction.atomic
 def pin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Keep a thread at the top of its forum; False when it already is pinned."""
     return _set_flag(thread, "is_pinned", True, actor=actor, action="thread.pin", ip=ip)
 
 
+@transaction.atomic
 def unpin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
+    """Let a thread take its place by activity again; False when it is not pinned."""
     return _set_flag(thread, "is_pinned", False, actor=actor, action="thread.unpin", ip=ip)
 
 
@@ -276,7 +230,7 @@ def unpin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
 def move_thread(thread: Thread, *, actor: User, forum: Forum, ip: str | None = None) -> bool:
     """Move a thread to another forum of the same community; False when it is already there."""
     if forum.community_id != thread.community_id:
-        raise ModerationError(_("A thread can only move to a forum of the same community."))
+        raise ForumError(_("A thread can only move to a forum of the same community."))
     if forum.pk == thread.forum_id:
         return False
     source = thread.forum
@@ -296,15 +250,13 @@ def move_thread(thread: Thread, *, actor: User, forum: Forum, ip: str | None = N
 @transaction.atomic
 def rename_thread(thread: Thread, *, actor: User, title: str, ip: str | None = None) -> bool:
     """Give a thread a new title (search follows); False when unchanged."""
-    from forums import services
-
     title = title.strip()
     if not title or title == thread.title:
         return False
     before = thread.title
     thread.title = title
     thread.save(update_fields=["title"])
-    services.reindex_thread(thread)
+    reindex_thread(thread)
     community_services.audit(
         actor,
         thread.community,

@@ -1,4 +1,5 @@
-"""What every community view shares: finding the community and the person's Access."""
+"""What the views of every app share about communities: finding the community and the person's
+Access from /c/<slug>/, and paginating lists."""
 
 from functools import wraps
 
