@@ -285,13 +285,13 @@ def _bootstrap_dist() -> Path:
 
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", _bootstrap_dist())]
 
-# COP_S3_BUCKET: store uploads in this S3 bucket (default: none, files under var/media/).
-COP_S3_BUCKET = env.str("COP_S3_BUCKET", default="")
-if COP_S3_BUCKET:
-    _default_storage = {
+
+def _s3_storage(bucket: str, **options) -> dict:
+    """django-storages' S3 backend for a bucket, on the COP_S3_* endpoint and credentials."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": COP_S3_BUCKET,
+            "bucket_name": bucket,
             # COP_S3_ENDPOINT_URL: for S3-compatible services, e.g. http://minio:9000.
             "endpoint_url": env.str("COP_S3_ENDPOINT_URL", default="") or None,
             # COP_S3_REGION: the bucket's region (default us-east-1).
@@ -302,13 +302,22 @@ if COP_S3_BUCKET:
             "secret_key": env.str("COP_S3_SECRET_ACCESS_KEY", default="") or None,
             "signature_version": "s3v4",
             "addressing_style": "path",
-            "querystring_auth": True,
-            # COP_S3_URL_EXPIRY: seconds a presigned download URL stays valid (default 300).
-            "querystring_expire": env.int("COP_S3_URL_EXPIRY", default=300),
             "file_overwrite": False,
             "default_acl": None,
+            **options,
         },
     }
+
+
+# COP_S3_BUCKET: store uploads in this S3 bucket (default: none, files under var/media/).
+COP_S3_BUCKET = env.str("COP_S3_BUCKET", default="")
+if COP_S3_BUCKET:
+    _default_storage = _s3_storage(
+        COP_S3_BUCKET,
+        querystring_auth=True,
+        # COP_S3_URL_EXPIRY: seconds a presigned download URL stays valid (default 300).
+        querystring_expire=env.int("COP_S3_URL_EXPIRY", default=300),
+    )
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
@@ -350,20 +359,7 @@ COP_BACKUP_DIR = Path(env.str("COP_BACKUP_DIR", default=str(DATA_DIR / "backups"
 # uses the endpoint, region and credentials of the uploads (COP_S3_* above).
 COP_BACKUP_S3_BUCKET = env.str("COP_BACKUP_S3_BUCKET", default="")
 if COP_BACKUP_S3_BUCKET:
-    STORAGES["dbbackup"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": COP_BACKUP_S3_BUCKET,
-            "endpoint_url": env.str("COP_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("COP_S3_REGION", default="us-east-1"),
-            "access_key": env.str("COP_S3_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("COP_S3_SECRET_ACCESS_KEY", default="") or None,
-            "signature_version": "s3v4",
-            "addressing_style": "path",
-            "file_overwrite": False,
-            "default_acl": None,
-        },
-    }
+    STORAGES["dbbackup"] = _s3_storage(COP_BACKUP_S3_BUCKET)
 else:
     # Reads COP_BACKUP_DIR when used, not here, so an override (a test's) moves it.
     STORAGES["dbbackup"] = {"BACKEND": "core.backup.BackupFolderStorage"}
