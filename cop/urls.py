@@ -1,6 +1,5 @@
 """The project's URLs (DESIGN.md, "URLs"): each app brings its own urls.py."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,9 +14,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Avatars by their stored name, and nothing else of the upload folder. Pages link avatars
+    # at their storage's own URL: this one on the local disk, a presigned one on S3 (where this
+    # route would only redirect there). Always mounted, so the URLs do not depend on the storage
+    # configured when they were first read.
+    path("media/<path:path>", avatar, name="media"),
 ]
-
-if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
-    # Avatars on the local disk (embedded mode); with S3 the storage serves its own files.
-    # Nothing else of the upload folder is reachable here.
-    urlpatterns += [path("media/<path:path>", avatar, name="media")]

@@ -291,9 +291,9 @@ EXCLUDED = {
     "admin": "Django's admin site (namespace `admin:`): staff only, guarded by the admin itself",
     "allauth": "allauth's own views under /accounts/ (log in, sign up, password, email): meant "
     "for anonymous visitors and tested in tests/accounts/; our profile and set_language stay in",
-    "media": "avatars on the local disk, mounted in embedded mode only (S3 serves its own "
-    "files): only a name that is somebody's stored avatar is served, inert, as public as the "
-    "avatars the pages show; tested in tests/core/test_security.py",
+    "media": "avatars by their exact stored name: only a name that is somebody's stored avatar "
+    "is served, inert, as public as the avatars the pages show; tested in "
+    "tests/core/test_security.py",
 }
 
 
@@ -861,7 +861,7 @@ def test_matrix_every_row_is_complete():
 
 def test_matrix_every_exclusion_is_used():
     used = {exclusion_of(route) for route in all_routes()}
-    unused = set(EXCLUDED) - used - {"media"}  # media is mounted in embedded mode only
+    unused = set(EXCLUDED) - used
     assert not unused, f"exclusions that match no route: {sorted(unused)}"
     assert used - {None} <= set(EXCLUDED)
 
