@@ -116,7 +116,10 @@ def _upload_speed(client, community) -> float:
     body = mp4_bytes("Bench", seconds=1) + os.urandom(30 * 1024 * 1024)
     upload = SimpleUploadedFile("big.mp4", body, content_type="video/mp4")
     start = time.perf_counter()
-    response = client.post(f"/c/{community.slug}/documents/upload/", {"files": [upload]})
+    from django.urls import reverse
+
+    url = reverse("document_upload", args=[community.slug])
+    response = client.post(url, {"files": [upload]})
     elapsed = time.perf_counter() - start
     assert response.status_code == 302, response.status_code
     return len(body) / (1024 * 1024) / elapsed
@@ -129,11 +132,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data_dir:
         _setup(data_dir)
         from django.test import Client
+        from django.urls import reverse
 
         community, member = _seed(args.documents)
         client = Client(HTTP_HOST="localhost")
         client.force_login(member)
-        base = f"/c/{community.slug}/documents/"
+        base = reverse("documents", args=[community.slug])
         results = {
             "library": _time(client, base),
             "library, filtered": _time(client, base + "?tag=tag+3&sort=-size"),

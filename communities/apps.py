@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class CommunitiesConfig(AppConfig):
@@ -9,3 +11,50 @@ class CommunitiesConfig(AppConfig):
         from core.outbox import register_sent_hook
 
         register_sent_hook("invitation", note_invitation_email_sent)
+        self._register_tabs()
+
+    def _register_tabs(self) -> None:
+        from communities.models import Community
+        from communities.tabs import check_tabs, register_tab
+
+        def takes_requests(community: Community) -> bool:
+            return community.join_policy == Community.JoinPolicy.REQUEST
+
+        register_tab(name="home", label=_("Home"), url_name="community", order=0)
+        register_tab(
+            name="members",
+            label=_("Members"),
+            url_name="members",
+            capability="member.list",
+            order=40,
+        )
+        register_tab(
+            name="join_requests",
+            label=_("Join requests"),
+            url_name="join_requests",
+            capability="join_request.decide",
+            order=50,
+            shown_if=takes_requests,
+        )
+        register_tab(
+            name="invitations",
+            label=_("Invitations"),
+            url_name="invitations",
+            capability="invitation.manage",
+            order=60,
+        )
+        register_tab(
+            name="audit_log",
+            label=_("Audit log"),
+            url_name="audit_log",
+            capability="audit.view",
+            order=80,
+        )
+        register_tab(
+            name="settings",
+            label=_("Settings"),
+            url_name="community_settings",
+            capability="community.manage",
+            order=90,
+        )
+        checks.register(check_tabs, checks.Tags.urls)

@@ -5,6 +5,8 @@ from functools import wraps
 
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
 from communities.models import SlugRedirect
 from communities.permissions import access_community_by_slug, access_for
@@ -25,11 +27,18 @@ def community_view(view):
             moved = SlugRedirect.objects.filter(old_slug=slug).select_related("community").first()
             if moved is None or not access_for(request.user, moved.community).can("community.view"):
                 raise
-            path = request.get_full_path().replace(f"/c/{slug}/", f"/c/{moved.community.slug}/", 1)
-            return HttpResponsePermanentRedirect(path)
+            return HttpResponsePermanentRedirect(_same_page_at(request, moved.community.slug))
         return view(request, access, *args, **kwargs)
 
     return wrapper
+
+
+def _same_page_at(request: HttpRequest, slug: str) -> str:
+    """The address of the page asked for, under the community's current slug."""
+    match = request.resolver_match
+    path = reverse(match.view_name, args=match.args, kwargs={**match.kwargs, "slug": slug})
+    query = request.META.get("QUERY_STRING", "")
+    return f"{path}?{iri_to_uri(query)}" if query else path
 
 
 def paginate(request: HttpRequest, items, per_page: int) -> Page:

@@ -7,6 +7,7 @@ class ForumsConfig(AppConfig):
 
     def ready(self) -> None:
         from communities.activity import register_activity_target, register_activity_verb
+        from communities.tabs import register_tab
         from forums.models import Post, Thread
         from forums.selectors import post_labels, thread_labels
 
@@ -14,3 +15,18 @@ class ForumsConfig(AppConfig):
         register_activity_verb("post.created", _("%(actor)s replied in “%(target)s”"))
         register_activity_target(Thread, thread_labels)
         register_activity_target(Post, post_labels)
+        register_tab(
+            name="forums",
+            label=_("Forums"),
+            url_name="forum_list",
+            order=10,
+            active_url_names=("forum", "thread"),
+        )
+        register_tab(name="latest", label=_("Latest"), url_name="latest", order=20)
+        register_tab(
+            name="review_queue",
+            label=_("Review queue"),
+            url_name="moderation_queue",
+            capability="forum.moderate",
+            order=70,
+        )

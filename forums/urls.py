@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forums import moderation_views, views
+from forums import moderation_views, queue_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/forums/", views.forum_list, name="forum_list"),
@@ -46,6 +46,11 @@ urlpatterns = [
         "c/<slug:slug>/t/<int:thread_id>/tools/",
         moderation_views.thread_tools,
         name="thread_tools",
+    ),
+    path(
+        "c/<slug:slug>/facilitate/moderation/",
+        queue_views.moderation_queue,
+        name="moderation_queue",
     ),
     path("c/<slug:slug>/mentions/", views.mention_suggestions, name="mention_suggestions"),
     path(

@@ -1,5 +1,7 @@
 """The layers of DESIGN.md, enforced by import-linter (also run first by `make test`)."""
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,3 +64,41 @@ def test_architecture_tools_may_not_import_each_other(tmp_path):
 
     assert result.returncode != 0
     assert "forums.crosses -> documents.apps" in result.stdout
+
+
+# --- URLs are made with reverse() (STYLE.md, "Services and tasks") -----------------------------
+
+# A string literal that starts a community path: "/c/…", f"/c/{slug}/…" (docstrings, which open
+# with three quotes, may describe the URL a view answers).
+HAND_BUILT_PATH = re.compile(r"""(?:^|[^"'\w])[fFrRbBuU]{0,2}(["'])/c/""")
+NOT_APP_CODE = {".venv", ".git", "tests", "migrations", "node_modules", "var", "__pycache__"}
+
+
+def _app_sources() -> list[Path]:
+    sources = []
+    for directory, subdirectories, files in os.walk(ROOT):
+        subdirectories[:] = [
+            name for name in subdirectories if name not in NOT_APP_CODE and not name.startswith(".")
+        ]
+        sources += [Path(directory) / name for name in files if name.endswith(".py")]
+    return sources
+
+
+def _hand_built_paths(source: str) -> list[str]:
+    return [line.strip() for line in source.splitlines() if HAND_BUILT_PATH.search(line)]
+
+
+def test_architecture_the_pattern_finds_hand_built_community_paths():
+    assert _hand_built_paths('    url = f"/c/{community.slug}/facilitate/moderation/"')
+    assert _hand_built_paths("path = '/c/' + slug")
+    assert not _hand_built_paths('    """/c/<slug>/documents/: the top of the library."""')
+    assert not _hand_built_paths('    return reverse("moderation_queue", args=[slug])')
+
+
+def test_architecture_no_code_builds_a_community_path_by_hand():
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in _app_sources()
+        if (lines := _hand_built_paths(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, "make these URLs with reverse()"

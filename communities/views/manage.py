@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from communities import selectors, services
@@ -42,7 +43,7 @@ def community_settings(request: HttpRequest, access: Access) -> HttpResponse:
     request_link = ""
     if not community.is_public and community.join_policy == Community.JoinPolicy.REQUEST:
         request_link = request.build_absolute_uri(
-            f"/c/{community.slug}/join/?key={community.join_key}"
+            reverse("join", args=[community.slug]) + f"?key={community.join_key}"
         )
     return render(
         request,

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -60,7 +61,7 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
     """Follow a notification's link, marking it read on the way."""
     notification = _own(request, notification_id)
     services.mark_notification_read(notification, actor=request.user)
-    target = notification.url or "/notifications/"
+    target = notification.url or reverse("notifications")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/notifications/"
+        target = reverse("notifications")
     return redirect(target)

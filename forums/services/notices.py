@@ -4,6 +4,7 @@ moderation queue's notices to facilitators and moderation's notices to authors.
 The other modules of the package call into this one; it calls none of them.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -142,7 +143,7 @@ def _notify_forum_watchers(thread: Thread, author: User) -> None:
 
 def queue_url(community: Community) -> str:
     """The address of the community's review queue."""
-    return f"/c/{community.slug}/facilitate/moderation/"
+    return reverse("moderation_queue", args=[community.slug])
 
 
 def notify_queue(post: Post, what) -> None:

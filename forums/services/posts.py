@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,7 @@ from forums.services.notices import (
 
 def _render(community: Community, body: str) -> str:
     mentioned = mentioned_members(community, body)
-    members_url = f"/c/{community.slug}/members/?q="
+    members_url = reverse("members", args=[community.slug]) + "?q="
     return render_markdown(
         body,
         mention_urls={handle: members_url + handle for handle in mentioned},

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from communities.models import Community, Membership
 from tests.communities.helpers import htmx, text
@@ -119,3 +120,153 @@ def test_directory_my_communities_mark_suspensions(cast, facilitator_client, mem
     mine = text(member_client.get("/")).split('id="directory-title"', 1)[0]
 
     assert '<span class="badge text-bg-danger">Suspended</span>' in mine
+
+
+# --- The community's tabs (communities/tabs.py) -----------------------------------------------
+
+EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents"]
+MEMBER_TABS = [*EVERYONE_TABS, "Members"]
+FACILITATOR_TABS = [*MEMBER_TABS, "Invitations", "Review queue", "Audit log"]
+ORGANIZER_TABS = [*FACILITATOR_TABS, "Settings"]
+
+
+def _tabs(response) -> list[tuple[str, str, bool]]:
+    """(label, href, current) of each link in the "Community sections" navigation."""
+    import re
+
+    html = text(response)
+    nav = re.search(r'<nav[^>]*aria-label="Community sections"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav is not None
+    links = re.findall(r'<a class="nav-link( active)?"[^>]*href="([^"]*)">([^<]*)</a>', nav[1])
+    return [(label, href, bool(active)) for active, href, label in links]
+
+
+def _labels(response) -> list[str]:
+    return [label for label, _href, _current in _tabs(response)]
+
+
+def _with_requests(tabs: list[str]) -> list[str]:
+    at = tabs.index("Invitations")
+    return [*tabs[:at], "Join requests", *tabs[at:]]
+
+
+@pytest.mark.parametrize(
+    ("principal", "community", "expected"),
+    [
+        ("anonymous", "public", EVERYONE_TABS),
+        ("outsider", "public", EVERYONE_TABS),
+        ("member", "public", MEMBER_TABS),
+        ("member", "private", MEMBER_TABS),
+        ("facilitator", "public", FACILITATOR_TABS),
+        ("facilitator", "private", _with_requests(FACILITATOR_TABS)),
+        ("organizer", "public", ORGANIZER_TABS),
+        ("organizer", "private", _with_requests(ORGANIZER_TABS)),
+        ("staff", "public", [*EVERYONE_TABS, "Members", "Audit log"]),
+    ],
+)
+def test_directory_community_tabs_follow_the_access(
+    cast, client_for, principal, community, expected
+):
+    slug = getattr(cast, community).slug
+    response = client_for(principal).get(reverse("community", args=[slug]))
+    assert response.status_code == 200
+    assert _labels(response) == expected
+
+
+def test_directory_community_tabs_are_hidden_with_the_private_community(cast, client_for):
+    for principal in ("anonymous", "outsider", "other_member"):
+        response = client_for(principal).get(reverse("community", args=[cast.private.slug]))
+        assert response.status_code == 404
+
+
+def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
+    cast, facilitator_client
+):
+    slug = cast.private.slug
+    response = facilitator_client.get(reverse("community", args=[slug]))
+    tabs = {label: href for label, href, _current in _tabs(response)}
+    assert tabs == {
+        "Home": reverse("community", args=[slug]),
+        "Forums": reverse("forum_list", args=[slug]),
+        "Latest": reverse("latest", args=[slug]),
+        "Documents": reverse("documents", args=[slug]),
+        "Members": reverse("members", args=[slug]),
+        "Join requests": reverse("join_requests", args=[slug]),
+        "Invitations": reverse("invitations", args=[slug]),
+        "Review queue": "/c/closed-circle/facilitate/moderation/",
+        "Audit log": reverse("audit_log", args=[slug]),
+    }
+    for label, url_name in [
+        ("Home", "community"),
+        ("Forums", "forum_list"),
+        ("Latest", "latest"),
+        ("Documents", "documents"),
+        ("Documents", "documents_trash"),
+        ("Members", "members"),
+        ("Review queue", "moderation_queue"),
+    ]:
+        page = facilitator_client.get(reverse(url_name, args=[slug]))
+        current = [label for label, _href, is_current in _tabs(page) if is_current]
+        assert current == [label], url_name
+    page = text(facilitator_client.get(reverse("community", args=[slug])))
+    assert 'class="nav-link active" aria-current="page"' in page
+
+
+def test_directory_community_tab_with_an_unknown_url_name_fails_loudly():
+    from communities import tabs
+
+    tabs.register_tab(name="typo", label="Typo", url_name="forum_lsit", order=99)
+    try:
+        errors = tabs.check_tabs()
+        assert [error.id for error in errors] == ["communities.E001"]
+        assert "forum_lsit" in errors[0].msg
+    finally:
+        del tabs.TABS["typo"]
+    assert tabs.check_tabs() == []
+
+
+def test_directory_community_tab_with_an_unknown_active_page_or_capability_fails_loudly():
+    from communities import tabs
+
+    tabs.register_tab(
+        name="typo",
+        label="Typo",
+        url_name="latest",
+        capability="forum.moderat",
+        order=99,
+        active_url_names=("thraed",),
+    )
+    try:
+        assert sorted(error.id for error in tabs.check_tabs()) == [
+            "communities.E001",
+            "communities.E002",
+        ]
+    finally:
+        del tabs.TABS["typo"]
+
+
+def test_directory_community_tab_check_runs_with_the_system_checks():
+    from django.core import checks
+
+    from communities import tabs
+
+    tabs.register_tab(name="typo", label="Typo", url_name="forum_lsit", order=99)
+    try:
+        errors = checks.run_checks(tags=[checks.Tags.urls])
+        assert "communities.E001" in [error.id for error in errors]
+    finally:
+        del tabs.TABS["typo"]
+
+
+def test_directory_documents_tab_is_current_on_every_library_page():
+    from django.urls import get_resolver
+
+    from documents.apps import LIBRARY_PAGES
+
+    library = {
+        pattern.name
+        for pattern in get_resolver().url_patterns
+        for pattern in getattr(pattern, "url_patterns", [pattern])
+        if str(pattern.pattern).startswith("c/<slug:slug>/documents/")
+    }
+    assert library == set(LIBRARY_PAGES)

@@ -217,3 +217,18 @@ def test_moderation_queue_actions_answer_in_place_with_htmx(cast, facilitator_cl
         f"/c/open-practice/p/{post.pk}/dismiss/", {"next": "queue"}, **headers
     )
     assert "Nothing to change." in dismissed.content.decode()
+
+
+def test_moderation_queue_keeps_its_address_and_lives_in_forums(cast):
+    from django.urls import resolve, reverse
+
+    assert reverse("moderation_queue", args=[cast.public.slug]) == QUEUE
+    match = resolve(QUEUE)
+    assert match.url_name == "moderation_queue"
+    assert match.func.__module__ == "forums.queue_views"
+
+
+def test_moderation_queue_notice_links_the_queue(cast):
+    from forums.services.notices import queue_url as notice_queue_url
+
+    assert notice_queue_url(cast.public) == QUEUE

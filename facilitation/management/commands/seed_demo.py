@@ -1,6 +1,7 @@
 """Load the demo data; safe to run again and again."""
 
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from accounts.demo import DEMO_PASSWORD, seed_people
 from communities.demo import seed_communities
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         seed_documents(communities)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for community in communities:
-            self.stdout.write(f"  /c/{community.slug}/  {community.name}")
+            self.stdout.write(f"  {reverse('community', args=[community.slug])}  {community.name}")
         self.stdout.write("Log in with:")
         for person in people:
             role = " (site staff)" if person.is_staff else ""

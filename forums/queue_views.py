@@ -1,4 +1,7 @@
-"""The facilitators' review queue: flagged posts and posts held for approval."""
+"""The facilitators' review queue: flagged posts and posts held for approval.
+
+It lives in forums (at /c/<slug>/facilitate/moderation/) so the forum write layer can name it
+with reverse() without reaching up into facilitation."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,4 +23,4 @@ def moderation_queue(request: HttpRequest, access: Access) -> HttpResponse:
         "flagged": paginate(request, forum_selectors.flagged_posts(access), 20),
         "pending": list(forum_selectors.pending_posts(access)[:50]),
     }
-    return render(request, "facilitation/moderation_queue.html", context)
+    return render(request, "forums/moderation_queue.html", context)
