@@ -1,11 +1,22 @@
-"""Reads of the document library, always through the reader's Access."""
+"""Reads of the document library, always through the reader's Access.
+
+`access_document` and `access_folder` fetch one object and check it in one call (Http404 for
+"missing" and "not yours" alike): views use them, never a helper of their own.
+"""
 
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from communities.permissions import Access, communities_visible_to
+from communities.permissions import (
+    Access,
+    can_change_document,
+    can_see_document,
+    communities_visible_to,
+)
 from core.search import escape_and_mark, ranked_matches, substring_snippet, uses_full_text
 from documents.models import FOLDER_PATH_RELATED, Document, DocumentVersion, Folder, Tag
 
@@ -29,15 +40,19 @@ def _listed(documents: QuerySet[Document]) -> QuerySet[Document]:
     ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
 
 
-def folder_of(access: Access, folder_id: int) -> Folder | None:
-    """A folder of the community, with its ancestors for the breadcrumb."""
+def access_folder(access: Access, folder_id: int) -> Folder:
+    """The community's folder `folder_id`, with its ancestors for the breadcrumb; Http404 when
+    it is missing or the person may not see the community."""
     if not access.can("community.view"):
-        return None
-    return (
+        raise Http404
+    folder = (
         Folder.objects.filter(community=access.community, pk=folder_id)
         .select_related("community", FOLDER_PATH_RELATED)
         .first()
     )
+    if folder is None:
+        raise Http404
+    return folder
 
 
 def subfolders(access: Access, folder: Folder | None) -> QuerySet[Folder]:
@@ -85,10 +100,19 @@ def tags_in_use(access: Access) -> list[str]:
     )
 
 
-def document_of(access: Access, document_id: int) -> Document | None:
+def access_document(
+    access: Access, document_id: int, *, change: bool = False, live: bool = False
+) -> Document:
+    """The community's document `document_id` if the person may see it; otherwise Http404.
+
+    A trashed document shows to those who may restore it only (`can_see_document`). With
+    `change`, the person must also be allowed to change it (403 otherwise, as for any refused
+    action on a thing they see); with `live`, a trashed document is not there (404): editing
+    and versioning happen out of the trash.
+    """
     if not access.can("community.view"):
-        return None
-    return (
+        raise Http404
+    document = (
         Document.objects.filter(community=access.community, pk=document_id)
         .select_related(
             "community",
@@ -100,6 +124,13 @@ def document_of(access: Access, document_id: int) -> Document | None:
         .prefetch_related("tags")
         .first()
     )
+    if document is None or not can_see_document(access, document):
+        raise Http404
+    if change and not can_change_document(access, document):
+        raise PermissionDenied
+    if live and document.is_trashed:
+        raise Http404
+    return document
 
 
 def versions_of(document: Document) -> QuerySet[DocumentVersion]:

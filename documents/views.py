@@ -23,7 +23,6 @@ from communities.permissions import (
     Access,
     can_change_document,
     can_change_folder,
-    can_see_document,
 )
 from core.files import file_response
 from core.markdown import render_markdown
@@ -47,34 +46,6 @@ TEXT_PREVIEW_BYTES = 200 * 1024
 
 def _largest_upload() -> int:
     return max(settings.COP_UPLOAD_MAX_BYTES, settings.COP_VIDEO_MAX_BYTES)
-
-
-def _folder(access: Access, folder_id) -> Folder:
-    folder = selectors.folder_of(access, folder_id)
-    if folder is None:
-        raise Http404
-    return folder
-
-
-def _document(access: Access, document_id: int) -> Document:
-    document = selectors.document_of(access, document_id)
-    if document is None or not can_see_document(access, document):
-        raise Http404
-    return document
-
-
-def _changeable(access: Access, document: Document) -> Document:
-    if not can_change_document(access, document):
-        raise PermissionDenied
-    return document
-
-
-def _editable(access: Access, document_id: int) -> Document:
-    """A document out of the trash that the person may change (403 if they may not)."""
-    item = _changeable(access, _document(access, document_id))
-    if item.is_trashed:
-        raise Http404
-    return item
 
 
 def _library_url(community, folder: Folder | None) -> str:
@@ -139,7 +110,7 @@ def library(request: HttpRequest, access: Access) -> HttpResponse:
 @community_view
 def library_folder(request: HttpRequest, access: Access, folder_id: int) -> HttpResponse:
     """/c/<slug>/documents/f/<id>/: one folder."""
-    return _library(request, access, _folder(access, folder_id))
+    return _library(request, access, selectors.access_folder(access, folder_id))
 
 
 # --- Uploads -------------------------------------------------------------------------------
@@ -312,7 +283,7 @@ def folder_new(request: HttpRequest, access: Access) -> HttpResponse:
     if not where.is_valid():
         raise Http404  # not a folder's id: no such folder
     parent_id = where.cleaned_data["parent"]
-    parent = _folder(access, parent_id) if parent_id else None
+    parent = selectors.access_folder(access, parent_id) if parent_id else None
 
     def create(name: str) -> Folder | str:
         sent = submissions.once(
@@ -335,7 +306,7 @@ def folder_new(request: HttpRequest, access: Access) -> HttpResponse:
 def folder_edit(request: HttpRequest, access: Access, folder_id: int) -> HttpResponse:
     """/c/<slug>/documents/f/<id>/edit/: rename a folder."""
     access.require("document.upload")
-    folder = _folder(access, folder_id)
+    folder = selectors.access_folder(access, folder_id)
     if not can_change_folder(access, folder):
         raise PermissionDenied
 
@@ -371,7 +342,7 @@ def _folder_form(request, access: Access, save, form, **context) -> HttpResponse
 def folder_delete(request: HttpRequest, access: Access, folder_id: int) -> HttpResponse:
     """/c/<slug>/documents/f/<id>/delete/: delete an empty folder, after confirmation."""
     access.require("document.upload")
-    folder = _folder(access, folder_id)
+    folder = selectors.access_folder(access, folder_id)
     if not can_change_folder(access, folder):
         raise PermissionDenied
     if request.method == "POST":
@@ -410,7 +381,7 @@ def _text_preview(version: DocumentVersion) -> tuple[str, bool]:
 def document(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/: preview, details and history."""
     access.require("community.view")
-    item = _document(access, document_id)
+    item = selectors.access_document(access, document_id)
     version = item.current_version
     preview, is_markdown = _text_preview(version) if version else ("", False)
     can_change = can_change_document(access, item) and not item.is_trashed
@@ -438,7 +409,7 @@ def document(request: HttpRequest, access: Access, document_id: int) -> HttpResp
 def document_edit(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/edit/: title, description, tags, folder."""
     access.require("document.upload")
-    item = _editable(access, document_id)
+    item = selectors.access_document(access, document_id, change=True, live=True)
     form = DocumentForm(request.POST or None, instance=item, community=access.community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -465,7 +436,7 @@ def document_edit(request: HttpRequest, access: Access, document_id: int) -> Htt
 def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/versions/new/: upload a new version with a note."""
     access.require("document.upload")
-    item = _editable(access, document_id)
+    item = selectors.access_document(access, document_id, change=True, live=True)
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -507,7 +478,7 @@ def version_new(request: HttpRequest, access: Access, document_id: int) -> HttpR
 def version_restore(request: HttpRequest, access: Access, document_id: int, number: int):
     """/c/<slug>/documents/<id>/versions/<n>/restore/: make an older version current again."""
     access.require("document.upload")
-    item = _editable(access, document_id)
+    item = selectors.access_document(access, document_id, change=True, live=True)
     version = item.versions.filter(number=number).first()
     if version is None:
         raise Http404
@@ -529,7 +500,7 @@ def version_restore(request: HttpRequest, access: Access, document_id: int, numb
 def document_trash(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/trash/: move to the trash, after confirmation."""
     access.require("document.upload")
-    item = _changeable(access, _document(access, document_id))
+    item = selectors.access_document(access, document_id, change=True)
     if request.method == "POST":
         services.trash_document(item, actor=request.user)
         messages.success(
@@ -556,7 +527,7 @@ def document_trash(request: HttpRequest, access: Access, document_id: int) -> Ht
 def document_restore(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/restore/: take a document out of the trash."""
     access.require("document.upload")
-    item = _changeable(access, _document(access, document_id))
+    item = selectors.access_document(access, document_id, change=True)
     services.restore_document(item, actor=request.user)
     messages.success(request, _("“%(title)s” is back in the library.") % {"title": item.title})
     return redirect(item.get_absolute_url())
@@ -601,7 +572,7 @@ def download(request: HttpRequest, access: Access, document_id: int) -> HttpResp
     """/c/<slug>/documents/<id>/download/: the current version (?inline=1 to show an image,
     a video or a recording in the page)."""
     access.require("community.view")
-    item = _document(access, document_id)
+    item = selectors.access_document(access, document_id)
     if item.current_version is None:
         raise Http404
     return _serve(request, item.current_version)
@@ -611,7 +582,7 @@ def download(request: HttpRequest, access: Access, document_id: int) -> HttpResp
 def version_download(request: HttpRequest, access: Access, document_id: int, number: int):
     """/c/<slug>/documents/<id>/versions/<n>/download/: any version."""
     access.require("community.view")
-    item = _document(access, document_id)
+    item = selectors.access_document(access, document_id)
     version = item.versions.filter(number=number).first()
     if version is None:
         raise Http404
@@ -622,7 +593,7 @@ def version_download(request: HttpRequest, access: Access, document_id: int, num
 def thumbnail(request: HttpRequest, access: Access, document_id: int) -> HttpResponse:
     """/c/<slug>/documents/<id>/thumbnail/: the current version's small image."""
     access.require("community.view")
-    item = _document(access, document_id)
+    item = selectors.access_document(access, document_id)
     version = item.current_version
     if version is None or not version.thumbnail:
         raise Http404
@@ -640,7 +611,7 @@ def page_image(request: HttpRequest, access: Access, document_id: int, number: i
     """/c/<slug>/documents/<id>/pages/<n>/: page n of the current version's PDF, drawn as an
     image on the server (the document page shows these, never the PDF itself)."""
     access.require("community.view")
-    item = _document(access, document_id)
+    item = selectors.access_document(access, document_id)
     version = item.current_version
     image = version.preview_page(number) if version is not None else None
     if image is None:

@@ -3,34 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.http import community_view
-from communities.permissions import Access, can_flag, can_see_post, can_see_thread
+from communities.permissions import Access, can_flag
 from core.http import client_ip
 from core.ratelimit import allow
-from forums import services
+from forums import selectors, services
 from forums.forms import FlagForm, HideForm, MoveForm, RenameForm
-from forums.models import Forum, Post, Thread
-
-
-def _post(access: Access, post_id: int) -> Post:
-    return get_object_or_404(
-        Post.objects.select_related("thread__forum", "thread__community", "author"),
-        pk=post_id,
-        thread__community=access.community,
-    )
-
-
-def _thread(access: Access, thread_id: int) -> Thread:
-    return get_object_or_404(
-        Thread.objects.select_related("forum", "community", "author"),
-        pk=thread_id,
-        community=access.community,
-    )
+from forums.models import Forum, Post
 
 
 def _done(request: HttpRequest, post: Post, message: str) -> HttpResponse:
@@ -50,10 +34,8 @@ def _done(request: HttpRequest, post: Post, message: str) -> HttpResponse:
 def flag(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """A member flags a post with a reason."""
     access.require("forum.flag")
-    post = _post(access, post_id)
     # A post the member may not read (in a hidden thread, held for approval) is not there.
-    if not can_see_thread(access, post.thread) or not can_see_post(access, post):
-        raise Http404
+    post = selectors.access_post(access, post_id, content=True)
     if not can_flag(access, post):
         raise PermissionDenied
     form = FlagForm(request.POST or None)
@@ -95,7 +77,7 @@ def flag(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
 def hide_post(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """Moderators hide a post with a reason the author is told."""
     access.require("forum.moderate")
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     form = HideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.hide_post(
@@ -121,7 +103,7 @@ def hide_post(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
 @require_POST
 def restore_post(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     if services.restore_post(post, actor=request.user, ip=client_ip(request)):
         return _done(request, post, _("The post is visible again."))
     return _done(request, post, _("Nothing to change."))
@@ -132,7 +114,7 @@ def restore_post(request: HttpRequest, access: Access, post_id: int) -> HttpResp
 @require_POST
 def dismiss_flags(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     if services.dismiss_flags(post, actor=request.user):
         return _done(request, post, _("The flags are dismissed."))
     return _done(request, post, _("Nothing to change."))
@@ -143,7 +125,7 @@ def dismiss_flags(request: HttpRequest, access: Access, post_id: int) -> HttpRes
 @require_POST
 def approve_post(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     access.require("forum.moderate")
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     if services.approve_post(post, actor=request.user, ip=client_ip(request)):
         return _done(request, post, _("The post is approved and visible to everyone."))
     return _done(request, post, _("Nothing to change."))
@@ -154,7 +136,7 @@ def approve_post(request: HttpRequest, access: Access, post_id: int) -> HttpResp
 def thread_tools(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """Moderators lock, pin, move, rename, hide or restore a thread."""
     access.require("forum.moderate")
-    thread = _thread(access, thread_id)
+    thread = selectors.access_thread(access, thread_id, moderating=True)
     forums = Forum.objects.filter(community=access.community).exclude(pk=thread.forum_id)
     rename_form = RenameForm(initial={"title": thread.title})
     move_form = MoveForm(forums=forums)

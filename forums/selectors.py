@@ -1,10 +1,15 @@
-"""Reads of the forums, always through the reader's Access."""
+"""Reads of the forums, always through the reader's Access.
+
+`access_thread` and `access_post` fetch one object and check it in one call (Http404 for
+"missing" and "not yours" alike): views use them, never a helper of their own.
+"""
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from accounts.models import User
-from communities.permissions import Access
+from communities.permissions import Access, can_see_post, can_see_thread
 from core.search import (
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
@@ -18,6 +23,64 @@ from core.search import (
 from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
 
 PARTICIPANTS_SHOWN = 5
+
+
+# --- Fetch and check: one call per object kind, 404 for "missing" and "not yours" alike -------
+
+
+def access_thread(access: Access, thread_id: int, *, moderating: bool = False) -> Thread:
+    """The community's thread `thread_id` if the reader may see it; otherwise Http404.
+
+    Its forum, author and community ride along; for a signed-in reader the thread carries
+    `my_last_read` (their read marker) and `my_level` (their subscription), which the thread
+    page shows. With `moderating`, the thread is one to moderate: found in any state (hidden,
+    nothing visible yet) for those who hold `forum.moderate`, and for no one else.
+    """
+    if moderating and not access.can("forum.moderate"):
+        raise Http404
+    threads = Thread.objects.filter(community=access.community, pk=thread_id).select_related(
+        "forum", "author", "community"
+    )
+    if access.is_authenticated:
+        threads = threads.annotate(
+            my_last_read=Subquery(
+                ReadState.objects.filter(thread=OuterRef("pk"), user=access.user).values(
+                    "last_read_number"
+                )[:1]
+            ),
+            my_level=Subquery(
+                Subscription.objects.filter(thread=OuterRef("pk"), user=access.user).values(
+                    "level"
+                )[:1]
+            ),
+        )
+    thread = threads.first()
+    if thread is None:
+        raise Http404
+    if not moderating and not can_see_thread(access, thread):
+        raise Http404
+    return thread
+
+
+def access_post(access: Access, post_id: int, *, content: bool = False) -> Post:
+    """The community's post `post_id` if the reader may reach it; otherwise Http404.
+
+    Reaching a post needs its thread visible, and a post held for approval visible; with
+    `content`, the post's text must be readable too (not hidden from this reader). Its thread,
+    forum, community and author ride along.
+    """
+    post = (
+        Post.objects.filter(pk=post_id, thread__community=access.community)
+        .select_related("thread__forum", "thread__community", "author")
+        .first()
+    )
+    if post is None:
+        raise Http404
+    if not can_see_thread(access, post.thread):
+        raise Http404
+    if (content or post.is_pending) and not can_see_post(access, post):
+        raise Http404
+    return post
 
 
 def forums_of(access: Access, *, include_archived: bool = False) -> QuerySet[Forum]:

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,7 +33,7 @@ from forums.forms import (
     ThreadForm,
     ThreadPageForm,
 )
-from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
+from forums.models import Attachment, Forum, Post, Reaction, Subscription
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
@@ -43,45 +42,6 @@ ATTACHMENT_KINDS = {"image", "pdf", "text", "document", "archive", "audio", "vid
 
 def _forum(access: Access, forum_slug: str) -> Forum:
     return get_object_or_404(Forum, community=access.community, slug=forum_slug)
-
-
-def _thread(access: Access, thread_id: int) -> Thread:
-    threads = Thread.objects.filter(community=access.community).select_related(
-        "forum", "author", "community"
-    )
-    if access.is_authenticated:
-        threads = threads.annotate(
-            my_last_read=Subquery(
-                ReadState.objects.filter(thread=OuterRef("pk"), user=access.user).values(
-                    "last_read_number"
-                )[:1]
-            ),
-            my_level=Subquery(
-                Subscription.objects.filter(thread=OuterRef("pk"), user=access.user).values(
-                    "level"
-                )[:1]
-            ),
-        )
-    thread = get_object_or_404(threads, pk=thread_id)
-    if not can_see_thread(access, thread):
-        raise Http404
-    return thread
-
-
-def _post(access: Access, post_id: int, *, content: bool = False) -> Post:
-    """A post the reader may reach; with `content`, one whose text they may read."""
-    post = get_object_or_404(
-        Post.objects.select_related("thread__forum", "thread__community", "author"),
-        pk=post_id,
-        thread__community=access.community,
-    )
-    if not can_see_thread(access, post.thread):
-        raise Http404
-    if post.is_pending and not can_see_post(access, post):
-        raise Http404
-    if content and not can_see_post(access, post):
-        raise Http404
-    return post
 
 
 def _store_attachments(request: HttpRequest, access: Access, files) -> list[Attachment]:
@@ -350,7 +310,7 @@ def _reply_url(post: Post) -> str:
 def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """A thread, twenty posts a page; reading it moves the reader's read marker."""
     access.require("community.view")
-    thread = _thread(access, thread_id)
+    thread = selectors.access_thread(access, thread_id)
     last_read = getattr(thread, "my_last_read", None) or 0
     if request.GET.get("unread") and access.is_authenticated:
         first_unread = min(last_read + 1, thread.next_number - 1)
@@ -397,7 +357,7 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
 @require_POST
 def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """Reply to a thread (htmx: the new post is appended without reloading)."""
-    thread = _thread(access, thread_id)
+    thread = selectors.access_thread(access, thread_id)
     if access.community.is_archived and access.is_member:
         messages.error(request, _("This community is archived: it is read-only."))
         return redirect(thread)
@@ -489,7 +449,7 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
 @require_POST
 def thread_subscription(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     access.require("forum.post")
-    thread = _thread(access, thread_id)
+    thread = selectors.access_thread(access, thread_id)
     form = SubscriptionForm(request.POST)
     if form.is_valid():
         services.set_subscription(request.user, thread=thread, level=form.cleaned_data["level"])
@@ -517,7 +477,7 @@ def thread_subscription(request: HttpRequest, access: Access, thread_id: int) ->
 def post_permalink(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """The lasting address of a post: the right page of its thread, scrolled to it."""
     access.require("community.view")
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     return redirect(
         f"{post.thread.get_absolute_url()}?page={_page_of(post.number)}#post-{post.number}"
     )
@@ -527,7 +487,7 @@ def post_permalink(request: HttpRequest, access: Access, post_id: int) -> HttpRe
 @login_required
 def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """Authors edit their posts (moderators any post); the old text becomes a revision."""
-    post = _post(access, post_id)
+    post = selectors.access_post(access, post_id)
     if not can_edit_post(access, post):
         access.require("forum.moderate")
     form = EditPostForm(
@@ -564,7 +524,7 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
 def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """What a post said before each edit."""
     access.require("community.view")
-    post = _post(access, post_id, content=True)
+    post = selectors.access_post(access, post_id, content=True)
     revisions = post.revisions.select_related("editor")
     return render(
         request,
@@ -579,7 +539,7 @@ def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpRe
 def post_react(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """Add or take back one of the fixed reactions."""
     access.require("forum.react")
-    post = _post(access, post_id, content=True)
+    post = selectors.access_post(access, post_id, content=True)
     kind = request.POST.get("kind", "")
     if kind not in Reaction.Kind.values:
         raise Http404

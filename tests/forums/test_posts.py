@@ -195,6 +195,48 @@ def test_posts_member_cannot_edit_someone_elses_post(cast, thread, member_client
     assert f"/p/{post.pk}/edit/" not in page
 
 
+def test_posts_author_sees_edit_on_their_own_post(cast, thread, member_client):
+    post = add_replies(thread, [cast.member], 1)[0]
+
+    page = text(member_client.get(thread.get_absolute_url()))
+
+    assert f"/p/{post.pk}/edit/" in page
+
+
+def test_posts_silenced_author_sees_no_edit_and_cannot_edit(cast, thread, member_client):
+    """The page asks `can_edit_post`, which wants `forum.post`: a silenced member lost it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.models import Membership
+
+    post = add_replies(thread, [cast.member], 1)[0]
+    Membership.objects.filter(community=cast.public, user=cast.member).update(
+        silenced_until=timezone.now() + timedelta(days=3)
+    )
+
+    page = text(member_client.get(thread.get_absolute_url()))
+
+    assert f"/p/{post.pk}/edit/" not in page
+    assert member_client.get(_edit_url(post)).status_code == 403
+    assert member_client.post(_edit_url(post), {"body": "Changed."}).status_code == 403
+
+
+@pytest.mark.parametrize("principal", ["member", "facilitator"])
+def test_posts_archived_community_shows_no_edit_and_refuses_it(cast, thread, client_for, principal):
+    post = add_replies(thread, [cast.member], 1)[0]
+    Community.objects.filter(pk=cast.public.pk).update(status=Community.Status.ARCHIVED)
+    client = client_for(principal)
+
+    page = text(client.get(thread.get_absolute_url()))
+
+    assert "read-only" in page
+    assert f"/p/{post.pk}/edit/" not in page
+    assert f"/p/{thread.posts.get(number=1).pk}/edit/" not in page
+    assert client.get(_edit_url(post)).status_code == 403
+
+
 def test_posts_facilitator_edits_someone_elses_post_and_it_is_audited(
     cast, thread, facilitator_client
 ):
