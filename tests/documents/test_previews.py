@@ -5,10 +5,8 @@ never decode an image over the pixel limit, checked on the memory of a separate 
 import io
 import json
 import math
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from documents.previews import PAGE_BOX, PREVIEW_PAGES, page_scale, thumbnail_jp
 from documents.tasks import process_version
 from tests.conftest import require
 from tests.documents.conftest import png
+from tests.factories import huge_png as gray_png
 
 pytestmark = pytest.mark.django_db
 
@@ -52,28 +51,9 @@ print(json.dumps({"growth_kb": peak_kb() - before, "jpeg": jpeg is not None}))
 """
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def _gray_png(side: int) -> bytes:
-    """A black 8-bit grayscale PNG of side × side pixels, compressed row by row (the raw image
-    is never in memory)."""
-    compressor = zlib.compressobj(9)
-    row = b"\0" * (side + 1)  # filter byte, then the pixels
-    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", data)
-        + _png_chunk(b"IEND", b"")
-    )
-
-
 @pytest.fixture(scope="session")
 def huge_png() -> bytes:
-    return _gray_png(HUGE_SIDE)
+    return gray_png(HUGE_SIDE, HUGE_SIDE)
 
 
 def _pdf(pages: int = 1, *, size=(612, 792)) -> bytes:
@@ -347,7 +327,7 @@ def test_previews_thumbnail_of_an_image_over_the_limit_takes_little_memory(huge_
     # The control: a 6000 × 6000 image (36 MB decoded) is within the limit, so it is decoded,
     # and the measure sees it.
     within = tmp_path / "within.png"
-    within.write_bytes(_gray_png(6000))
+    within.write_bytes(gray_png(6000, 6000))
 
     over_limit = _thumbnail_in_a_process(huge, tmp_path / "data")
     control = _thumbnail_in_a_process(within, tmp_path / "data")
