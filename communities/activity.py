@@ -1,4 +1,4 @@
-"""How each kind of activity reads in the feed; tools register their own verbs and targets.
+"""How each kind of activity reads in the feed; tools register the targets they point at.
 
 Nothing a member wrote is frozen into the log: an Activity row keeps the event, the actor and a
 pointer to its target, and the line a reader sees is rendered when it is shown, from the
@@ -15,23 +15,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from communities import events
 from communities.models import Activity, Community
 
-ACTIVITY_TEXTS = {
-    "community.created": _("%(actor)s created the community"),
-    "member.joined": _("%(actor)s joined the community"),
-    "member.role_changed": _("%(actor)s changed the role of %(target)s"),
-}
 FALLBACK = _("%(actor)s: %(target)s")
 
 # ids → {id: what the target is called now}, leaving out the ids no longer shown to anyone.
 TargetLabels = Callable[[Iterable[int]], dict[int, str]]
 TARGET_LABELS: dict[type[models.Model], TargetLabels] = {}
-
-
-def register_activity_verb(verb: str, text) -> None:
-    """Teach the feed a tool's verb, e.g. ("thread.created", _("%(actor)s started %(target)s"))."""
-    ACTIVITY_TEXTS[verb] = text
 
 
 def register_activity_target(model: type[models.Model], labels: TargetLabels) -> None:
@@ -82,4 +73,6 @@ def describe(activity: Activity) -> str:
     """One line of the feed, in the reader's language."""
     actor = activity.actor.name if activity.actor_id else str(_("Someone"))
     target = getattr(activity, "target_label", activity.summary)
-    return str(ACTIVITY_TEXTS.get(activity.verb, FALLBACK)) % {"actor": actor, "target": target}
+    event = events.EVENTS.get(activity.verb)
+    text = event.feed if event is not None and event.feed is not None else FALLBACK
+    return str(text) % {"actor": actor, "target": target}

@@ -91,7 +91,7 @@ class ActivityAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "recipient", "verb", "summary", "read_at"]
+    list_display = ["created_at", "recipient", "verb", "text", "read_at"]
     list_filter = ["verb"]
     search_fields = ["recipient__email", "summary"]
     list_select_related = ["recipient"]

@@ -7,10 +7,12 @@ class CommunitiesConfig(AppConfig):
     name = "communities"
 
     def ready(self) -> None:
+        from communities.events import register_community_events
         from communities.services.invitations import note_invitation_email_sent
         from core.outbox import register_sent_hook
 
         register_sent_hook("invitation", note_invitation_email_sent)
+        register_community_events()
         self._register_tabs()
 
     def _register_tabs(self) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from communities import events
 from communities.models import Community, Invitation, Membership, SlugRedirect
 from communities.services.communities import SETTINGS_FIELDS
 
@@ -313,4 +314,4 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", _("All actions")), *events.choices(actions)]

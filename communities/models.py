@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities import events
+
 
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
@@ -325,8 +327,12 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A declared event (communities.events) and its parameters: the sentence is told when read,
+    # in the reader's language and time zone.
     verb = models.CharField(max_length=40)
-    summary = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    # The sentence of a notification written before events were declared (empty since).
+    summary = models.CharField(max_length=300, blank=True)
     url = models.CharField(max_length=500, blank=True)
     # How many events this notification stands for (several replies collapse into one).
     count = models.PositiveIntegerField(default=1)
@@ -343,7 +349,12 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.summary
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What it says, in the current language."""
+        return self.summary or events.notice_text(self.verb, self.params, count=self.count)
 
     @property
     def is_unread(self) -> bool:
@@ -412,6 +423,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events cannot be deleted.")
+
+    @property
+    def label(self) -> str:
+        """What was done, in the current language."""
+        return events.label(self.action)
+
+    @property
+    def detail_lines(self) -> list[tuple[str, str]]:
+        return events.describe_details(self.details)
 
 
 class Submission(models.Model):

@@ -28,15 +28,13 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Document library")
 
     def ready(self) -> None:
-        from communities.activity import register_activity_target, register_activity_verb
+        from communities.activity import register_activity_target
         from communities.tabs import register_tab
+        from documents.events import register_document_events
         from documents.models import Document
         from documents.selectors import document_labels
 
-        register_activity_verb("document.uploaded", _("%(actor)s shared “%(target)s”"))
-        register_activity_verb(
-            "document.versioned", _("%(actor)s uploaded a new version of “%(target)s”")
-        )
+        register_document_events()
         register_activity_target(Document, document_labels)
         register_tab(
             name="documents",

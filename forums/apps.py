@@ -6,13 +6,13 @@ class ForumsConfig(AppConfig):
     name = "forums"
 
     def ready(self) -> None:
-        from communities.activity import register_activity_target, register_activity_verb
+        from communities.activity import register_activity_target
         from communities.tabs import register_tab
+        from forums.events import register_forum_events
         from forums.models import Post, Thread
         from forums.selectors import post_labels, thread_labels
 
-        register_activity_verb("thread.created", _("%(actor)s started “%(target)s”"))
-        register_activity_verb("post.created", _("%(actor)s replied in “%(target)s”"))
+        register_forum_events()
         register_activity_target(Thread, thread_labels)
         register_activity_target(Post, post_labels)
         register_tab(

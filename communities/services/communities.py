@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from accounts.models import User
+from communities.events import CommunityEvent
 from communities.models import Community, Membership, SlugRedirect
 from communities.services.logs import audit, record_activity
 from core.markdown import render_markdown
@@ -32,8 +33,8 @@ def create_community(*, actor: User, ip: str | None = None, **fields) -> Communi
     community.full_clean()
     community.save()
     Membership.objects.create(community=community, user=actor, role=Membership.Role.ORGANIZER)
-    audit(actor, community, "community.create", community, ip=ip)
-    record_activity(community, actor, "community.created", community)
+    audit(actor, community, CommunityEvent.COMMUNITY_CREATE, community, ip=ip)
+    record_activity(community, actor, CommunityEvent.COMMUNITY_CREATE, community)
     return community
 
 
@@ -65,7 +66,7 @@ def update_community_settings(
     audit(
         actor,
         community,
-        "community.settings",
+        CommunityEvent.COMMUNITY_SETTINGS,
         community,
         details={
             name: {"from": before[name], "to": changes[name]}

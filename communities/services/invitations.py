@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from communities.events import CommunityEvent
 from communities.models import Community, Invitation, Membership
 from communities.permissions import can_accept_invitation
 from communities.services.logs import audit, notify
@@ -16,7 +17,6 @@ from communities.services.membership import MembershipError, add_member
 from core import outbox
 
 EMAIL_INVITATION_DAYS = 14
-INVITATION_ACCEPTED = _("%(person)s accepted your invitation to %(community_name)s.")
 
 
 def _email_key_prefix(invitation: Invitation) -> str:
@@ -123,7 +123,7 @@ def invite_by_email(
         audit(
             actor,
             community,
-            "invitation.create",
+            CommunityEvent.INVITATION_CREATE,
             details={"count": len(created), "role": role, "kind": "email"},
             ip=ip,
         )
@@ -134,7 +134,7 @@ def invite_by_email(
             for invitation in created
         )
     for invitation in renewed:
-        audit(actor, community, "invitation.resend", invitation, ip=ip)
+        audit(actor, community, CommunityEvent.INVITATION_RESEND, invitation, ip=ip)
     _send_again(renewed, base_url)
     return created + renewed
 
@@ -161,7 +161,7 @@ def create_invitation_link(
     audit(
         actor,
         community,
-        "invitation.create",
+        CommunityEvent.INVITATION_CREATE,
         invitation,
         details={"kind": "link", "role": role, "max_uses": max_uses},
         ip=ip,
@@ -178,7 +178,7 @@ def revoke_invitation(invitation: Invitation, *, actor: User, ip: str | None = N
     invitation.revoked_by = actor
     invitation.save(update_fields=["revoked_at", "revoked_by"])
     outbox.withdraw(_email_key_prefix(invitation), reason="the invitation was revoked")
-    audit(actor, invitation.community, "invitation.revoke", invitation, ip=ip)
+    audit(actor, invitation.community, CommunityEvent.INVITATION_REVOKE, invitation, ip=ip)
     return True
 
 
@@ -192,7 +192,7 @@ def resend_invitation(
     """
     if invitation.kind != Invitation.Kind.EMAIL or invitation.is_revoked or invitation.is_used_up:
         return False
-    audit(actor, invitation.community, "invitation.resend", invitation, ip=ip)
+    audit(actor, invitation.community, CommunityEvent.INVITATION_RESEND, invitation, ip=ip)
     _send_again([invitation], base_url or settings.COP_SITE_URL)
     return True
 
@@ -224,8 +224,7 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     if invitation.created_by is not None and invitation.created_by != user:
         notify(
             invitation.created_by,
-            "invitation.accepted",
-            INVITATION_ACCEPTED,
+            CommunityEvent.INVITATION_ACCEPT,
             url=community.get_absolute_url() + "members/",
             community=community,
             actor=user,

@@ -5,20 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from communities.events import CommunityEvent
 from communities.models import Community, JoinRequest, Membership
 from communities.selectors import facilitators_of
 from communities.services.logs import audit, notify
 from communities.services.membership import MembershipError, add_member
-
-NEW_REQUEST = _("%(person)s asks to join %(community_name)s.")
-APPROVED = _("Welcome! Your request to join %(community_name)s was approved.")
-APPROVED_WITH_REPLY = _(
-    "Welcome! Your request to join %(community_name)s was approved. %(person)s wrote: %(reply)s"
-)
-DECLINED = _("Your request to join %(community_name)s was declined.")
-DECLINED_WITH_REPLY = _(
-    "Your request to join %(community_name)s was declined. %(person)s wrote: %(reply)s"
-)
 
 
 @transaction.atomic
@@ -43,8 +34,7 @@ def request_to_join(community: Community, user: User, *, message: str) -> JoinRe
     for membership in facilitators_of(community):
         notify(
             membership.user,
-            "join_request.created",
-            NEW_REQUEST,
+            CommunityEvent.JOIN_REQUEST_CREATE,
             url=url,
             community=community,
             actor=user,
@@ -89,19 +79,14 @@ def decide_join_request(
     audit(
         actor,
         community,
-        "join_request.approve" if approve else "join_request.decline",
+        CommunityEvent.JOIN_REQUEST_APPROVE if approve else CommunityEvent.JOIN_REQUEST_DECLINE,
         join_request.user,
         details={"reply": join_request.reply} if join_request.reply else {},
         ip=ip,
     )
-    if approve:
-        message = APPROVED_WITH_REPLY if join_request.reply else APPROVED
-    else:
-        message = DECLINED_WITH_REPLY if join_request.reply else DECLINED
     notify(
         join_request.user,
-        "join_request.approved" if approve else "join_request.declined",
-        message,
+        CommunityEvent.JOIN_REQUEST_APPROVE if approve else CommunityEvent.JOIN_REQUEST_DECLINE,
         url=community.get_absolute_url() if approve else "/",
         community=community,
         actor=actor,

@@ -2,9 +2,10 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import User
+from communities import events
 from communities.models import Activity, AuditEvent, Community, Notification
 
 
@@ -19,9 +20,11 @@ def record_activity(
 ) -> Activity:
     """Note that something members care about happened; the feed and digests read it.
 
-    With a target, no text of it is stored: readers name the target as it is when they look
-    (communities.activity). `summary` is for events without a target.
+    `verb` is a declared event with a feed text (communities.events). With a target, no text of
+    it is stored: readers name the target as it is when they look (communities.activity).
+    `summary` is for events without a target.
     """
+    events.require(verb, has="feed")
     if not url and target is not None and hasattr(target, "get_absolute_url"):
         url = target.get_absolute_url()
     return Activity.objects.create(
@@ -38,7 +41,6 @@ def record_activity(
 def notify(
     recipient: User,
     verb: str,
-    message,
     *,
     url: str = "",
     community: Community | None = None,
@@ -46,18 +48,18 @@ def notify(
     target: str = "",
     **params,
 ) -> Notification:
-    """Tell one person something, in their own language.
+    """Tell one person something.
 
-    `message` is a lazily translated string with %(name)s placeholders filled from `params`.
+    `verb` is a declared event with a notice (communities.events); the notification keeps the
+    event and `params`, and is told when read, in the reader's language and time zone.
     """
-    with translation.override(recipient.language or None):
-        summary = str(message) % {key: str(value) for key, value in params.items()}
+    events.require(verb, has="notice")
     return Notification.objects.create(
         recipient=recipient,
         community=community,
         actor=actor,
         verb=verb,
-        summary=summary[:300],
+        params=events.store_params(params),
         url=url[:500],
         target=target,
     )
@@ -66,8 +68,6 @@ def notify(
 def notify_collapsed(
     recipient: User,
     verb: str,
-    one,
-    many,
     *,
     url: str,
     community: Community | None = None,
@@ -77,34 +77,28 @@ def notify_collapsed(
 ) -> Notification:
     """Like notify, but while the person has an unread notification of this verb and url, that
     one is updated ("3 new replies in …") instead of a new one piling up.
-
-    `one` and `many` are lazily translated strings; `many` also receives %(count)s.
     """
+    events.require(verb, has="notice")
     unread = (
         Notification.objects.select_for_update()
         .filter(recipient=recipient, verb=verb, url=url[:500], read_at__isnull=True)
         .first()
     )
     if unread is None:
-        notification = notify(
+        return notify(
             recipient,
             verb,
-            one,
             url=url,
             community=community,
             actor=actor,
             target=target,
             **params,
         )
-        notification.count = 1
-        return notification
     unread.count = unread.count + 1
-    with translation.override(recipient.language or None):
-        values = {key: str(value) for key, value in params.items()}
-        unread.summary = (str(many) % {**values, "count": unread.count})[:300]
+    unread.params = events.store_params(params)
     unread.actor = actor
     unread.created_at = timezone.now()
-    unread.save(update_fields=["count", "summary", "actor", "created_at"])
+    unread.save(update_fields=["count", "params", "actor", "created_at"])
     return unread
 
 
@@ -139,7 +133,9 @@ def audit(
     details: dict | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one row to the audit log (never changed or deleted afterwards)."""
+    """Append one row to the audit log (never changed or deleted afterwards); `action` is a
+    declared event (communities.events)."""
+    events.require(action)
     return AuditEvent.objects.create(
         actor=actor,
         actor_label=actor.email if actor is not None else "",

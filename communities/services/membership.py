@@ -3,25 +3,15 @@
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from communities.events import CommunityEvent
 from communities.models import Community, Membership
 from communities.permissions import can_leave
 from communities.services.logs import audit, notify, record_activity
 from core.errors import ActionRefused
-
-ROLE_CHANGED = _("Your role in %(community_name)s is now: %(role)s.")
-SUSPENDED = _("Your membership of %(community_name)s is suspended: %(reason)s")
-SUSPENDED_UNTIL = _(
-    "Your membership of %(community_name)s is suspended until %(until)s: %(reason)s"
-)
-SILENCED = _(
-    "You cannot post in %(community_name)s until %(until)s (you can still read): %(reason)s"
-)
-UNSILENCED = _("You can post in %(community_name)s again.")
-REINSTATED = _("Your membership of %(community_name)s is active again.")
 
 
 class MembershipError(ActionRefused):
@@ -47,7 +37,9 @@ def add_member(
     except IntegrityError:
         # Two requests raced to add the same person: the other one won.
         return Membership.objects.get(community=community, user=user)
-    record_activity(community, user, "member.joined", user, url=community.get_absolute_url())
+    record_activity(
+        community, user, CommunityEvent.MEMBER_JOIN, user, url=community.get_absolute_url()
+    )
     if via != "join":
         audit(actor or user, community, f"member.add.{via}", user, details={"role": role})
     return membership
@@ -75,7 +67,12 @@ def leave_community(membership: Membership, *, actor: User, ip: str | None = Non
         )
     community = membership.community
     audit(
-        actor, community, "member.leave", membership.user, details={"role": membership.role}, ip=ip
+        actor,
+        community,
+        CommunityEvent.MEMBER_LEAVE,
+        membership.user,
+        details={"role": membership.role},
+        ip=ip,
     )
     membership.delete()
 
@@ -92,7 +89,7 @@ def change_role(membership: Membership, *, actor: User, role: str, ip: str | Non
     audit(
         actor,
         community,
-        "member.role",
+        CommunityEvent.MEMBER_ROLE,
         membership.user,
         details={"from": before, "to": role},
         ip=ip,
@@ -100,14 +97,13 @@ def change_role(membership: Membership, *, actor: User, role: str, ip: str | Non
     record_activity(
         community,
         actor,
-        "member.role_changed",
+        CommunityEvent.MEMBER_ROLE,
         membership.user,
         url=community.get_absolute_url(),
     )
     _tell(
         membership,
-        "member.role_changed",
-        ROLE_CHANGED,
+        CommunityEvent.MEMBER_ROLE,
         actor=actor,
         role=Membership.Role(role).label,
     )
@@ -145,17 +141,16 @@ def suspend_member(
     audit(
         actor,
         community,
-        "member.suspend",
+        CommunityEvent.MEMBER_SUSPEND,
         membership.user,
         details={"reason": reason} | ({"until": until.isoformat()} if until else {}),
         ip=ip,
     )
     _tell(
         membership,
-        "member.suspended",
-        SUSPENDED_UNTIL if until else SUSPENDED,
+        CommunityEvent.MEMBER_SUSPEND,
         actor=actor,
-        until=_when(membership.user, until),
+        until=until,
         reason=reason,
     )
     return True
@@ -181,40 +176,23 @@ def reinstate_member(membership: Membership, *, actor: User | None, ip: str | No
         ]
     )
     community = membership.community
-    audit(actor, community, "member.reinstate", membership.user, ip=ip)
-    _tell(membership, "member.reinstated", REINSTATED, actor=actor)
+    audit(actor, community, CommunityEvent.MEMBER_REINSTATE, membership.user, ip=ip)
+    _tell(membership, CommunityEvent.MEMBER_REINSTATE, actor=actor)
     return True
 
 
-def _tell(membership: Membership, verb: str, message, *, actor: User | None, **params) -> None:
+def _tell(membership: Membership, verb: str, *, actor: User | None, **params) -> None:
     """Notify a member about their own membership, in their language."""
     community = membership.community
     notify(
         membership.user,
         verb,
-        message,
         url=community.get_absolute_url(),
         community=community,
         actor=actor,
         community_name=community.name,
         **params,
     )
-
-
-def _when(person: User, moment: datetime | None) -> str:
-    """A moment as the person reads dates: their language and time zone."""
-    if moment is None:
-        return ""
-    import zoneinfo
-
-    from django.utils import translation
-
-    try:
-        zone = zoneinfo.ZoneInfo(person.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = timezone.get_default_timezone()
-    with translation.override(person.language or None):
-        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
 
 
 @transaction.atomic
@@ -237,18 +215,17 @@ def silence_member(
     audit(
         actor,
         community,
-        "member.silence",
+        CommunityEvent.MEMBER_SILENCE,
         membership.user,
         details={"reason": reason, "until": until.isoformat()},
         ip=ip,
     )
     _tell(
         membership,
-        "member.silenced",
-        SILENCED,
+        CommunityEvent.MEMBER_SILENCE,
         actor=actor,
         reason=reason,
-        until=_when(membership.user, until),
+        until=until,
     )
     return True
 
@@ -263,8 +240,8 @@ def unsilence_member(membership: Membership, *, actor: User | None, ip: str | No
     membership.silenced_by = None
     membership.save(update_fields=["silenced_until", "silenced_reason", "silenced_by"])
     community = membership.community
-    audit(actor, community, "member.unsilence", membership.user, ip=ip)
-    _tell(membership, "member.unsilenced", UNSILENCED, actor=actor)
+    audit(actor, community, CommunityEvent.MEMBER_UNSILENCE, membership.user, ip=ip)
+    _tell(membership, CommunityEvent.MEMBER_UNSILENCE, actor=actor)
     return True
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.markdown import render_markdown
+from documents.events import DocumentEvent
 from documents.models import Document, Folder, Tag
 from documents.services.audit import audit_unless_uploader
 from documents.services.indexing import index_document
@@ -65,5 +66,5 @@ def update_document(
         document.save(update_fields=["title", "description", "description_html", "folder"])
         set_tags(document, tags)
         index_document(document)
-        audit_unless_uploader(actor, document, "document.edit")
+        audit_unless_uploader(actor, document, DocumentEvent.DOCUMENT_EDIT)
     return document

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities import services as community_services
+from documents.events import DocumentEvent
 from documents.models import Document
 from documents.services.audit import audit_unless_uploader
 
@@ -23,7 +24,7 @@ def trash_document(document: Document, *, actor: User) -> bool:
     document.trashed_by = actor
     document.save(update_fields=["trashed_at", "trashed_by"])
     community_services.set_target_hidden(document, hidden=True)
-    audit_unless_uploader(actor, document, "document.trash")
+    audit_unless_uploader(actor, document, DocumentEvent.DOCUMENT_TRASH)
     return True
 
 
@@ -36,7 +37,7 @@ def restore_document(document: Document, *, actor: User) -> bool:
     document.trashed_by = None
     document.save(update_fields=["trashed_at", "trashed_by"])
     community_services.set_target_hidden(document, hidden=False)
-    audit_unless_uploader(actor, document, "document.restore")
+    audit_unless_uploader(actor, document, DocumentEvent.DOCUMENT_RESTORE)
     return True
 
 

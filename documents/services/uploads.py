@@ -23,6 +23,7 @@ from communities.models import Community
 from core.background import delay_on_commit
 from core.markdown import render_markdown
 from core.uploads import InspectedUpload, inspect_upload, storage_name, without_metadata
+from documents.events import DocumentEvent
 from documents.models import Document, DocumentVersion, Folder
 from documents.services.audit import audit_unless_uploader
 from documents.services.details import set_tags
@@ -221,7 +222,9 @@ def upload_document(
                 document, stored=stored.name, inspected=inspected, actor=actor, note=""
             )
             index_document(document)
-            community_services.record_activity(community, actor, "document.uploaded", document)
+            community_services.record_activity(
+                community, actor, DocumentEvent.DOCUMENT_UPLOAD, document
+            )
             _after_commit_process(version)
     except BaseException:
         discard_upload(stored)
@@ -246,8 +249,12 @@ def add_version(
                 document, stored=stored.name, inspected=inspected, actor=actor, note=note.strip()
             )
             index_document(document)
-            community_services.record_activity(community, actor, "document.versioned", document)
-            audit_unless_uploader(actor, document, "document.version", version=version.number)
+            community_services.record_activity(
+                community, actor, DocumentEvent.DOCUMENT_VERSION, document
+            )
+            audit_unless_uploader(
+                actor, document, DocumentEvent.DOCUMENT_VERSION, version=version.number
+            )
             _after_commit_process(version)
     except BaseException:
         discard_upload(stored)
@@ -298,12 +305,12 @@ def restore_version(
             _after_commit_process(restored)
         index_document(document)
         community_services.record_activity(
-            document.community, actor, "document.versioned", document
+            document.community, actor, DocumentEvent.DOCUMENT_VERSION, document
         )
         audit_unless_uploader(
             actor,
             document,
-            "document.version",
+            DocumentEvent.DOCUMENT_VERSION,
             version=restored.number,
             restored_from=version.number,
         )

@@ -11,17 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from communities import services as community_services
+from forums.events import ForumEvent
 from forums.models import Flag, Forum, Post, Thread
 from forums.services.errors import ForumError
 from forums.services.indexing import reindex_thread
 from forums.services.notices import FLAGGED, announce_post, notify_queue, tell_author
 
 AUTO_HIDDEN = _("Hidden automatically: %(count)s members flagged it. A facilitator will review it.")
-POST_HIDDEN = _("Your post in “%(thread)s” was hidden by the facilitators: %(reason)s")
-POST_RESTORED = _("Your post in “%(thread)s” is visible again.")
-THREAD_HIDDEN = _("Your thread “%(thread)s” was hidden by the facilitators: %(reason)s")
-THREAD_RESTORED = _("Your thread “%(thread)s” is visible again.")
-POST_APPROVED = _("Your post in “%(thread)s” was approved and is now visible.")
 
 
 # --- Flags ----------------------------------------------------------------------------------
@@ -43,7 +39,7 @@ def flag_post(post: Post, *, user: User, reason: str, text: str = "") -> Flag:
     if post.hidden_at is None and threshold and count >= threshold:
         _hide(post, actor=None, reason=str(AUTO_HIDDEN % {"count": count}))
         community_services.audit(
-            None, post.thread.community, "post.autohide", post, details={"flags": count}
+            None, post.thread.community, ForumEvent.POST_AUTOHIDE, post, details={"flags": count}
         )
     notify_queue(post, FLAGGED)
     return flag
@@ -64,7 +60,7 @@ def dismiss_flags(post: Post, *, actor: User) -> bool:
     community_services.audit(
         actor,
         post.thread.community,
-        "post.flags_dismiss",
+        ForumEvent.POST_FLAGS_DISMISS,
         post,
         details={"restored": auto_hidden},
     )
@@ -83,7 +79,7 @@ def _hide(post: Post, *, actor: User | None, reason: str) -> None:
     if was_counted:
         Thread.objects.filter(pk=post.thread_id).update(post_count=F("post_count") - 1)
     community_services.set_target_hidden(post, hidden=True)
-    tell_author(post, "post.hidden", POST_HIDDEN, actor=actor, reason=reason)
+    tell_author(post, ForumEvent.POST_HIDE, actor=actor, reason=reason)
 
 
 def _show(post: Post) -> None:
@@ -97,7 +93,7 @@ def _show(post: Post) -> None:
     if thread.hidden_at is None:
         # Inside a hidden thread the post's traces stay hidden until the thread is restored.
         community_services.set_target_hidden(post, hidden=False)
-    tell_author(post, "post.restored", POST_RESTORED, actor=None)
+    tell_author(post, ForumEvent.POST_RESTORE, actor=None)
 
 
 @transaction.atomic
@@ -116,7 +112,7 @@ def hide_post(post: Post, *, actor: User, reason: str, ip: str | None = None) ->
         resolved_at=timezone.now(), resolved_by=actor, resolution=Flag.Resolution.AGREED
     )
     community_services.audit(
-        actor, post.thread.community, "post.hide", post, details={"reason": reason}, ip=ip
+        actor, post.thread.community, ForumEvent.POST_HIDE, post, details={"reason": reason}, ip=ip
     )
     return True
 
@@ -130,7 +126,7 @@ def restore_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     Flag.objects.filter(post=post, resolved_at__isnull=True).update(
         resolved_at=timezone.now(), resolved_by=actor, resolution=Flag.Resolution.DISMISSED
     )
-    community_services.audit(actor, post.thread.community, "post.restore", post, ip=ip)
+    community_services.audit(actor, post.thread.community, ForumEvent.POST_RESTORE, post, ip=ip)
     return True
 
 
@@ -151,8 +147,8 @@ def approve_post(post: Post, *, actor: User, ip: str | None = None) -> bool:
     if post.number == 1:
         community_services.set_target_hidden(post.thread, hidden=False)
     announce_post(post)
-    tell_author(post, "post.approved", POST_APPROVED, actor=actor)
-    community_services.audit(actor, post.thread.community, "post.approve", post, ip=ip)
+    tell_author(post, ForumEvent.POST_APPROVE, actor=actor)
+    community_services.audit(actor, post.thread.community, ForumEvent.POST_APPROVE, post, ip=ip)
     return True
 
 
@@ -166,9 +162,9 @@ def hide_thread(thread: Thread, *, actor: User, reason: str, ip: str | None = No
     thread.hidden_reason = reason
     thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     community_services.set_target_hidden(thread, *thread.posts.all(), hidden=True)
-    tell_author(thread, "thread.hidden", THREAD_HIDDEN, actor=actor, reason=reason)
+    tell_author(thread, ForumEvent.THREAD_HIDE, actor=actor, reason=reason)
     community_services.audit(
-        actor, thread.community, "thread.hide", thread, details={"reason": reason}, ip=ip
+        actor, thread.community, ForumEvent.THREAD_HIDE, thread, details={"reason": reason}, ip=ip
     )
     return True
 
@@ -185,8 +181,8 @@ def restore_thread(thread: Thread, *, actor: User, ip: str | None = None) -> boo
     community_services.set_target_hidden(
         thread, *thread.posts.filter(hidden_at__isnull=True, is_pending=False), hidden=False
     )
-    tell_author(thread, "thread.restored", THREAD_RESTORED, actor=actor)
-    community_services.audit(actor, thread.community, "thread.restore", thread, ip=ip)
+    tell_author(thread, ForumEvent.THREAD_RESTORE, actor=actor)
+    community_services.audit(actor, thread.community, ForumEvent.THREAD_RESTORE, thread, ip=ip)
     return True
 
 
@@ -205,25 +201,27 @@ def _set_flag(thread: Thread, field: str, value: bool, *, actor: User, action: s
 @transaction.atomic
 def lock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Lock a thread against replies; False when it already is locked."""
-    return _set_flag(thread, "is_locked", True, actor=actor, action="thread.lock", ip=ip)
+    return _set_flag(thread, "is_locked", True, actor=actor, action=ForumEvent.THREAD_LOCK, ip=ip)
 
 
 @transaction.atomic
 def unlock_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Take a thread's lock off; False when it is not locked."""
-    return _set_flag(thread, "is_locked", False, actor=actor, action="thread.unlock", ip=ip)
+    return _set_flag(
+        thread, "is_locked", False, actor=actor, action=ForumEvent.THREAD_UNLOCK, ip=ip
+    )
 
 
 @transaction.atomic
 def pin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Keep a thread at the top of its forum; False when it already is pinned."""
-    return _set_flag(thread, "is_pinned", True, actor=actor, action="thread.pin", ip=ip)
+    return _set_flag(thread, "is_pinned", True, actor=actor, action=ForumEvent.THREAD_PIN, ip=ip)
 
 
 @transaction.atomic
 def unpin_thread(thread: Thread, *, actor: User, ip: str | None = None) -> bool:
     """Let a thread take its place by activity again; False when it is not pinned."""
-    return _set_flag(thread, "is_pinned", False, actor=actor, action="thread.unpin", ip=ip)
+    return _set_flag(thread, "is_pinned", False, actor=actor, action=ForumEvent.THREAD_UNPIN, ip=ip)
 
 
 @transaction.atomic
@@ -239,7 +237,7 @@ def move_thread(thread: Thread, *, actor: User, forum: Forum, ip: str | None = N
     community_services.audit(
         actor,
         thread.community,
-        "thread.move",
+        ForumEvent.THREAD_MOVE,
         thread,
         details={"from": source.name, "to": forum.name},
         ip=ip,
@@ -260,7 +258,7 @@ def rename_thread(thread: Thread, *, actor: User, title: str, ip: str | None = N
     community_services.audit(
         actor,
         thread.community,
-        "thread.rename",
+        ForumEvent.THREAD_RENAME,
         thread,
         details={"from": before, "to": title},
         ip=ip,

@@ -12,13 +12,10 @@ from communities import services as community_services
 from communities.models import Community, Membership
 from communities.selectors import facilitators_of
 from core.markdown import find_mentions
+from forums.events import ForumEvent
 from forums.models import Forum, Post, Subscription, Thread
 
-MENTIONED = _("%(person)s mentioned you in “%(thread)s”.")
-NEW_REPLY = _("%(person)s replied in “%(thread)s”.")
-NEW_REPLIES = _("%(count)s new replies in “%(thread)s”.")
-NEW_THREAD = _("%(person)s started “%(thread)s” in %(forum)s.")
-QUEUE_ITEM = _("A post in “%(thread)s” needs review: %(what)s")
+# Why a post is in the review queue (a parameter of the queue's notice, translated when read).
 FLAGGED = _("flagged by a member")
 PENDING = _("a new member's post awaits approval")
 
@@ -67,11 +64,13 @@ def announce_post(post: Post) -> None:
     thread = post.thread
     author = post.author
     if post.number == 1:
-        community_services.record_activity(thread.community, author, "thread.created", thread)
+        community_services.record_activity(
+            thread.community, author, ForumEvent.THREAD_CREATE, thread
+        )
         _notify_forum_watchers(thread, author)
         _notify_mentions(post, author, already=set())
         return
-    community_services.record_activity(thread.community, author, "post.created", post)
+    community_services.record_activity(thread.community, author, ForumEvent.POST_CREATE, post)
     mentioned = _notify_mentions(post, author, already=set())
     _notify_thread_watchers(post, author, skip=mentioned)
 
@@ -91,8 +90,7 @@ def _notify_mentions(post: Post, author: User, *, already: set[int]) -> set[int]
             continue
         community_services.notify(
             person,
-            "post.mention",
-            MENTIONED,
+            ForumEvent.POST_MENTION,
             url=post.get_absolute_url(),
             community=thread.community,
             actor=author,
@@ -110,9 +108,7 @@ def _notify_thread_watchers(post: Post, author: User, *, skip: set[int]) -> None
     for watcher in _watchers(thread.community, exclude={author.pk, *skip}, thread=thread):
         community_services.notify_collapsed(
             watcher,
-            "post.reply",
-            NEW_REPLY,
-            NEW_REPLIES,
+            ForumEvent.POST_REPLY,
             url=thread.get_absolute_url() + "?unread=1",
             community=thread.community,
             actor=author,
@@ -126,8 +122,7 @@ def _notify_forum_watchers(thread: Thread, author: User) -> None:
     for watcher in _watchers(thread.community, exclude={author.pk}, forum=thread.forum):
         community_services.notify(
             watcher,
-            "thread.created",
-            NEW_THREAD,
+            ForumEvent.THREAD_CREATE,
             url=thread.get_absolute_url(),
             community=thread.community,
             actor=author,
@@ -152,9 +147,7 @@ def notify_queue(post: Post, what) -> None:
     for membership in facilitators_of(thread.community):
         community_services.notify_collapsed(
             membership.user,
-            "moderation.queue",
-            QUEUE_ITEM,
-            QUEUE_ITEM,
+            ForumEvent.MODERATION_QUEUE,
             url=queue_url(thread.community),
             community=thread.community,
             thread=thread.title,
@@ -162,7 +155,7 @@ def notify_queue(post: Post, what) -> None:
         )
 
 
-def tell_author(item: Post | Thread, verb: str, message, *, actor: User | None, **params) -> None:
+def tell_author(item: Post | Thread, verb: str, *, actor: User | None, **params) -> None:
     """Tell the author of a post or thread what moderation did to it, in their language."""
     thread = item if isinstance(item, Thread) else item.thread
     if item.author is None:
@@ -170,7 +163,6 @@ def tell_author(item: Post | Thread, verb: str, message, *, actor: User | None, 
     community_services.notify(
         item.author,
         verb,
-        message,
         url=item.get_absolute_url(),
         community=thread.community,
         actor=actor,

@@ -10,6 +10,7 @@ from accounts.models import User
 from communities import services as community_services
 from communities.models import Community, Membership
 from core.markdown import render_markdown
+from forums.events import ForumEvent
 from forums.models import Attachment, Post, PostRevision, Reaction, ReadState, Subscription, Thread
 from forums.services.errors import ForumError
 from forums.services.indexing import index_post
@@ -113,7 +114,7 @@ def edit_post(post: Post, *, editor: User, body: str) -> bool:
     post.save(update_fields=["body", "body_html", "edited_at"])
     index_post(post, post.thread.title)
     if editor.pk != post.author_id:
-        community_services.audit(editor, post.thread.community, "post.edit", post)
+        community_services.audit(editor, post.thread.community, ForumEvent.POST_EDIT, post)
     return True
 
 

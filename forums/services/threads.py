@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from communities import services as community_services
 from communities.models import Community
+from forums.events import ForumEvent
 from forums.models import Forum, Subscription, Thread
 from forums.services.errors import ForumError
 from forums.services.notices import announce_post, set_subscription
@@ -31,7 +32,7 @@ def create_forum(
             )
     except IntegrityError:
         return Forum.objects.get(community=community, slug=slug)
-    community_services.audit(actor, community, "forum.create", forum)
+    community_services.audit(actor, community, ForumEvent.FORUM_CREATE, forum)
     return forum
 
 
@@ -48,7 +49,7 @@ def update_forum(forum: Forum, *, actor: User, changes: dict) -> list[str]:
     if changed:
         forum.save(update_fields=changed)
         community_services.audit(
-            actor, forum.community, "forum.update", forum, details={"fields": changed}
+            actor, forum.community, ForumEvent.FORUM_UPDATE, forum, details={"fields": changed}
         )
     return changed
 

@@ -101,7 +101,7 @@ def test_activity_feed_leaves_out_hidden_threads_and_trashed_documents(cast, cli
 def test_activity_feed_names_people_as_they_are_now(cast, client):
     from communities.services import record_activity
 
-    record_activity(cast.public, cast.member, "member.joined", cast.member)
+    record_activity(cast.public, cast.member, "member.join", cast.member)
     cast.member.display_name = "Mateo M."
     cast.member.save(update_fields=["display_name"])
 

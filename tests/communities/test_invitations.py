@@ -465,8 +465,8 @@ def test_invitations_accept_with_the_right_verified_email(cast, login):
     assert membership.role == Membership.Role.MEMBER
     invitation.refresh_from_db()
     assert invitation.use_count == 1
-    accepted = Notification.objects.get(recipient=cast.facilitator, verb="invitation.accepted")
-    assert "Closed Circle" in accepted.summary
+    accepted = Notification.objects.get(recipient=cast.facilitator, verb="invitation.accept")
+    assert "Closed Circle" in accepted.text
     assert client.get("/c/closed-circle/").status_code == 200
 
 

@@ -21,7 +21,7 @@ def test_join_open_community_makes_a_member_at_once(cast, outsider_client):
     membership = Membership.objects.get(community=cast.public, user=cast.outsider)
     assert membership.role == Membership.Role.MEMBER
     assert membership.is_active
-    activity = Activity.objects.get(community=cast.public, verb="member.joined")
+    activity = Activity.objects.get(community=cast.public, verb="member.join")
     assert activity.actor == cast.outsider
     assert "Welcome to Open Practice!" in after_redirect(outsider_client, response)
 
@@ -80,10 +80,10 @@ def test_join_request_creates_one_pending_request_and_notifies_facilitators(cast
     assert join_request.state == JoinRequest.State.PENDING
     assert join_request.message == MESSAGE
     assert not Membership.objects.filter(community=cast.private, user=cast.outsider).exists()
-    notified = Notification.objects.filter(verb="join_request.created", community=cast.private)
+    notified = Notification.objects.filter(verb="join_request.create", community=cast.private)
     assert {n.recipient for n in notified} == {cast.organizer, cast.facilitator}
     assert all(n.url == "/c/closed-circle/requests/" for n in notified)
-    assert all("Ona Outsider" in n.summary for n in notified)
+    assert all("Ona Outsider" in n.text for n in notified)
     assert "Your request has been sent." in after_redirect(outsider_client, response)
 
 
@@ -101,7 +101,7 @@ def test_join_request_second_one_while_pending_is_refused(cast, outsider_client)
     assert JoinRequest.objects.filter(user=cast.outsider).count() == 1
     assert JoinRequest.objects.get(user=cast.outsider).message == MESSAGE
     # No flood: the facilitators were told once.
-    assert Notification.objects.filter(verb="join_request.created").count() == 2
+    assert Notification.objects.filter(verb="join_request.create").count() == 2
 
 
 def test_join_request_page_of_a_private_community_needs_its_key(cast, outsider_client):
@@ -190,4 +190,4 @@ def test_join_member_already_in_is_sent_to_the_community(cast, member_client):
     assert response.status_code == 302
     assert response["Location"] == "/c/open-practice/"
     assert Membership.objects.filter(community=cast.public, user=cast.member).count() == 1
-    assert not Activity.objects.filter(verb="member.joined").exists()
+    assert not Activity.objects.filter(verb="member.join").exists()

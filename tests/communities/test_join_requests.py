@@ -2,7 +2,6 @@ import pytest
 from django.utils import translation
 
 from communities.models import AuditEvent, JoinRequest, Membership, Notification
-from communities.services.join_requests import APPROVED
 from tests.communities.helpers import after_redirect, htmx, text
 from tests.factories import JoinRequestFactory, UserFactory
 
@@ -54,27 +53,28 @@ def test_join_requests_approve_makes_a_member_and_tells_the_requester(
     membership = Membership.objects.get(community=cast.private, user=requester)
     assert membership.role == Membership.Role.MEMBER and membership.is_active
     notification = Notification.objects.get(recipient=requester)
-    assert notification.verb == "join_request.approved"
+    assert notification.verb == "join_request.approve"
     assert notification.url == "/c/closed-circle/"
     assert notification.actor == cast.facilitator
-    assert "Closed Circle" in notification.summary
+    assert "Closed Circle" in notification.text
 
 
-def test_join_requests_approval_is_told_in_the_requesters_language(
+def test_join_requests_approval_is_told_in_the_readers_language_when_read(
     cast, join_request, requester, facilitator_client
 ):
-    requester.language = "fr"
-    requester.save(update_fields=["language"])
-
     _decide(facilitator_client, join_request, "approve", HTTP_ACCEPT_LANGUAGE="en")
 
     notification = Notification.objects.get(recipient=requester)
-    # Whatever the facilitator's language, the text is the French one (English until the
-    # catalogue translates it).
+    # The row keeps the event and its parameters, not a sentence in the writer's language.
+    assert notification.summary == ""
+    assert notification.params["community_name"] == "Closed Circle"
     with translation.override("fr"):
-        french = str(APPROVED) % {"community_name": "Closed Circle"}
-    assert notification.summary == french
-    assert notification.verb == "join_request.approved"
+        assert notification.text == (
+            "Bienvenue ! Votre demande pour rejoindre Closed Circle a été approuvée."
+        )
+    with translation.override("en"):
+        assert notification.text == "Welcome! Your request to join Closed Circle was approved."
+    assert notification.verb == "join_request.approve"
     assert notification.url == "/c/closed-circle/"
 
 
@@ -94,10 +94,10 @@ def test_join_requests_decline_with_a_reply_tells_the_requester(
     assert join_request.reply == reply
     assert not Membership.objects.filter(community=cast.private, user=requester).exists()
     notification = Notification.objects.get(recipient=requester)
-    assert notification.verb == "join_request.declined"
-    assert reply in notification.summary
-    assert "Closed Circle" in notification.summary
-    assert "Fatou Facilitator" in notification.summary
+    assert notification.verb == "join_request.decline"
+    assert reply in notification.text
+    assert "Closed Circle" in notification.text
+    assert "Fatou Facilitator" in notification.text
 
 
 def test_join_requests_answering_twice_is_a_no_op(

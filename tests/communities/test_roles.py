@@ -31,9 +31,9 @@ def test_roles_organizer_promotes_a_member_to_facilitator(cast, organizer_client
     # The other community's membership of the same person is untouched.
     assert _membership(cast.private, cast.member).role == Role.MEMBER
     notification = Notification.objects.get(recipient=cast.member)
-    assert notification.verb == "member.role_changed"
+    assert notification.verb == "member.role"
     assert notification.url == "/c/open-practice/"
-    assert "Open Practice" in notification.summary and "Facilitator" in notification.summary
+    assert "Open Practice" in notification.text and "Facilitator" in notification.text
     event = AuditEvent.objects.get()
     assert event.action == "member.role"
     assert event.actor == cast.organizer
@@ -56,8 +56,8 @@ def test_roles_organizer_demotes_a_facilitator(cast, organizer_client, login):
     membership.refresh_from_db()
     assert membership.role == Role.MEMBER
     notification = Notification.objects.get(recipient=cast.facilitator)
-    assert notification.verb == "member.role_changed"
-    assert "Member" in notification.summary
+    assert notification.verb == "member.role"
+    assert "Member" in notification.text
     assert AuditEvent.objects.get().details == {"from": "facilitator", "to": "member"}
     assert login(cast.facilitator).get("/c/open-practice/invitations/").status_code == 403
 

@@ -159,10 +159,10 @@ def test_sanctions_silenced_member_is_told_the_reason_and_the_end(cast, silenced
     notification = Notification.objects.get(recipient=cast.member)
     until = _shown(silenced.silenced_until, "DATETIME_FORMAT")
 
-    assert notification.verb == "member.silenced"
+    assert notification.verb == "member.silence"
     assert notification.community == cast.private
     assert notification.actor == cast.facilitator
-    assert notification.summary == (
+    assert notification.text == (
         f"You cannot post in Closed Circle until {until} (you can still read): {REASON}"
     )
 
@@ -197,9 +197,9 @@ def test_sanctions_unsilence_early_lets_the_member_post_again(
     assert silenced.silenced_by is None
     assert reply.status_code == 302
     assert thread.posts.filter(author=cast.member, body="Thank you.").exists()
-    notification = Notification.objects.get(verb="member.unsilenced")
+    notification = Notification.objects.get(verb="member.unsilence")
     assert notification.recipient == cast.member
-    assert notification.summary == "You can post in Closed Circle again."
+    assert notification.text == "You can post in Closed Circle again."
     events = AuditEvent.objects.filter(action__startswith="member.").order_by("id")
     assert list(events.values_list("action", "actor")) == [
         ("member.silence", cast.facilitator.pk),
@@ -315,7 +315,7 @@ def test_sanctions_timed_suspension_shows_its_end(cast, facilitator_client, memb
     directory = text(facilitator_client.get("/c/closed-circle/members/"))
     assert f"Suspended until {_shown(until, 'SHORT_DATE_FORMAT')}" in directory
     notification = Notification.objects.get(recipient=cast.member)
-    assert notification.summary == (
+    assert notification.text == (
         f"Your membership of Closed Circle is suspended until "
         f"{_shown(until, 'DATETIME_FORMAT')}: {REASON}"
     )
@@ -373,11 +373,11 @@ def test_sanctions_lift_expired_ends_exactly_the_expired_ones(sanctions):
         ("member.reinstate", "Ana", None),
         ("member.unsilence", "Ben", None),
     ]
-    assert Notification.objects.get(recipient=rows["Ana"].user, verb="member.reinstated")
-    assert Notification.objects.get(recipient=rows["Ben"].user, verb="member.unsilenced")
+    assert Notification.objects.get(recipient=rows["Ana"].user, verb="member.reinstate")
+    assert Notification.objects.get(recipient=rows["Ben"].user, verb="member.unsilence")
     assert not Notification.objects.filter(
         recipient__in=[rows["Cleo"].user, rows["Dev"].user],
-        verb__in=["member.reinstated", "member.unsilenced"],
+        verb__in=["member.reinstate", "member.unsilence"],
     ).exists()
 
 

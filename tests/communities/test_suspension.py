@@ -65,10 +65,10 @@ def test_suspension_needs_a_reason(cast, facilitator_client, reason):
 def test_suspension_the_member_is_told_the_reason(cast, suspended):
     notification = Notification.objects.get(recipient=cast.member)
 
-    assert notification.verb == "member.suspended"
+    assert notification.verb == "member.suspend"
     assert notification.community == cast.private
-    assert REASON in notification.summary
-    assert "Closed Circle" in notification.summary
+    assert REASON in notification.text
+    assert "Closed Circle" in notification.text
 
 
 def test_suspension_private_home_answers_403_with_the_reason(cast, suspended, member_client):
@@ -113,7 +113,7 @@ def test_suspension_reinstate_restores_the_membership(
     assert suspended.is_active
     assert suspended.suspended_reason == ""
     assert suspended.suspended_by is None
-    notification = Notification.objects.get(verb="member.reinstated")
+    notification = Notification.objects.get(verb="member.reinstate")
     assert notification.recipient == cast.member
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "member.suspend",

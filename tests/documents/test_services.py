@@ -462,9 +462,9 @@ def test_services_uploads_and_versions_are_recorded_as_activity(cast, make_docum
         target_type=ContentType.objects.get_for_model(Document), target_id=document.pk
     ).order_by("id")
     assert [(row.verb, row.actor, row.community) for row in rows] == [
-        ("document.uploaded", cast.member, cast.public),
-        ("document.versioned", cast.facilitator, cast.public),
-        ("document.versioned", cast.organizer, cast.public),
+        ("document.upload", cast.member, cast.public),
+        ("document.version", cast.facilitator, cast.public),
+        ("document.version", cast.organizer, cast.public),
     ]
     assert {row.url for row in rows} == {document.get_absolute_url()}
     # No title copied into the log: the feed names the document as it is when shown.

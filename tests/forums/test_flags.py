@@ -154,13 +154,13 @@ def test_flags_author_is_told_why_the_post_was_hidden(cast, reply):
     for client in _member_clients(cast.public, 3):
         client.post(flag_url(reply), {"reason": "spam"})
 
-    notice = Notification.objects.get(recipient=cast.organizer, verb="post.hidden")
-    assert "Opening a lesson" in notice.summary
-    assert "Hidden automatically: 3 members flagged it." in notice.summary
+    notice = Notification.objects.get(recipient=cast.organizer, verb="post.hide")
+    assert "Opening a lesson" in notice.text
+    assert "Hidden automatically: 3 members flagged it." in notice.text
     assert notice.url == f"/c/open-practice/p/{reply.pk}/"
     assert notice.read_at is None
     # Nobody else hears of the hiding; the author is not told who flagged.
-    assert Notification.objects.filter(verb="post.hidden").count() == 1
+    assert Notification.objects.filter(verb="post.hide").count() == 1
     assert notice.actor is None
 
 
@@ -175,7 +175,7 @@ def test_flags_facilitators_get_one_collapsed_queue_notice(cast, reply):
         assert notice.read_at is None
         assert notice.count == 3
         assert notice.url == "/c/open-practice/facilitate/moderation/"
-        assert "needs review" in notice.summary
+        assert "needs review" in notice.text
     assert not Notification.objects.filter(recipient=cast.member, verb="moderation.queue")
 
 

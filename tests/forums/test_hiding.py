@@ -107,8 +107,8 @@ def test_hiding_a_post_keeps_it_with_who_and_why(cast, scene):
         str(reply.pk),
         {"reason": "A personal attack."},
     )
-    [notice] = Notification.objects.filter(recipient=cast.member, verb="post.hidden")
-    assert "was hidden by the facilitators: A personal attack." in notice.summary
+    [notice] = Notification.objects.filter(recipient=cast.member, verb="post.hide")
+    assert "was hidden by the facilitators: A personal attack." in notice.text
 
 
 def test_hiding_needs_a_reason(cast, scene):
@@ -192,14 +192,14 @@ def test_hiding_removes_the_post_from_search_for_everyone(cast, scene, client_fo
 
 
 def test_hiding_removes_the_activity_from_the_feed(cast, scene, client_for):
-    activity = ("post.created", scene.reply.pk)
+    activity = ("post.create", scene.reply.pk)
     assert activity in _feed_targets(client_for("anonymous"))
 
     _hide(scene)
 
     for client in (client_for("anonymous"), scene.rosa_client, scene.facilitator):
         assert activity not in _feed_targets(client)
-    assert Activity.objects.get(verb="post.created").is_hidden
+    assert Activity.objects.get(verb="post.create").is_hidden
 
 
 def test_hiding_removes_the_mention_from_notifications(cast, scene):
@@ -249,13 +249,13 @@ def test_restoring_brings_everything_back(cast, scene, client_for):
     assert _counts(scene.rosa_client) == before_counts
     assert Thread.objects.get(pk=scene.thread.pk).post_count == 2
     assert _found(scene.rosa_client) == [reply.pk]
-    assert ("post.created", reply.pk) in _feed_targets(client_for("anonymous"))
+    assert ("post.create", reply.pk) in _feed_targets(client_for("anonymous"))
     assert _notices(scene.rosa_client) == (["post.mention"], 1)
     url = f"/c/open-practice/attachments/{scene.attachment.pk}/"
     assert scene.rosa_client.get(url).status_code == 200
     [event] = AuditEvent.objects.filter(action="post.restore")
     assert (event.actor, event.target_id) == (cast.facilitator, str(reply.pk))
-    assert Notification.objects.filter(recipient=cast.member, verb="post.restored").count() == 1
+    assert Notification.objects.filter(recipient=cast.member, verb="post.restore").count() == 1
 
 
 def test_restoring_a_visible_post_changes_nothing(cast, scene):
@@ -306,9 +306,9 @@ def test_hiding_a_thread_hides_it_from_members_but_its_author(
     assert "Grading rubrics" not in text(rosa.get("/c/open-practice/forums/"))
     assert _found(rosa) == []
     assert _found(client_for("member")) == []
-    assert ("thread.created", thread.pk) not in _feed_targets(rosa)
+    assert ("thread.create", thread.pk) not in _feed_targets(rosa)
     assert AuditEvent.objects.filter(action="thread.hide").count() == 1
-    assert Notification.objects.filter(recipient=cast.member, verb="thread.hidden").count() == 1
+    assert Notification.objects.filter(recipient=cast.member, verb="thread.hide").count() == 1
 
 
 def test_restoring_a_thread_brings_it_back(cast, members_thread, client_for, facilitator_client):
@@ -323,6 +323,6 @@ def test_restoring_a_thread_brings_it_back(cast, members_thread, client_for, fac
     assert SECRET in text(rosa.get(url))
     assert "Grading rubrics" in text(rosa.get("/c/open-practice/latest/"))
     assert _found(rosa) == [members_thread.posts.get().pk]
-    assert ("thread.created", members_thread.pk) in _feed_targets(rosa)
+    assert ("thread.create", members_thread.pk) in _feed_targets(rosa)
     assert AuditEvent.objects.filter(action="thread.restore").count() == 1
     assert not AuditEvent.objects.filter(action="thread.hide", details={}).exists()

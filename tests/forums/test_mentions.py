@@ -33,7 +33,7 @@ def test_mentions_member_is_linked_and_told_once(cast, thread, facilitator_clien
     assert post.body_html.count(MEMBER_LINK) == 1
     assert "@Mateo-Member</a>" in post.body_html
     [notice] = _mentions_of(cast.member)
-    assert notice.summary == "Fatou Facilitator mentioned you in “Opening a lesson”."
+    assert notice.text == "Fatou Facilitator mentioned you in “Opening a lesson”."
     assert notice.url == f"/c/open-practice/p/{post.pk}/"
     assert (notice.actor, notice.community, notice.read_at) == (cast.facilitator, cast.public, None)
     assert MEMBER_LINK in text(facilitator_client.get(thread.get_absolute_url()))
@@ -57,7 +57,7 @@ def test_mentions_in_the_first_post_of_a_thread(cast, forum, facilitator_client)
 
     assert response.status_code == 302
     [notice] = _mentions_of(cast.member)
-    assert notice.summary == "Fatou Facilitator mentioned you in “A question for Mateo”."
+    assert notice.text == "Fatou Facilitator mentioned you in “A question for Mateo”."
 
 
 def test_mentions_of_oneself_tell_no_one(cast, thread, member_client):

@@ -64,7 +64,7 @@ def test_premoderation_holds_a_new_members_first_posts(cast, thread, newcomer, c
         assert len(post_bodies(page)) == 1
         assert client.get(f"/c/open-practice/p/{post.pk}/").status_code == 404
         assert _found(client, "Quixotic") == []
-        assert ("post.created", post.pk) not in _feed(client)
+        assert ("post.create", post.pk) not in _feed(client)
     assert "0 replies" in text(newcomer.rosa_client.get("/c/open-practice/forums/lesson-studies/"))
 
 
@@ -87,7 +87,7 @@ def test_premoderation_held_thread_is_absent_for_others(cast, forum, newcomer, c
         assert [(f.thread_count, f.post_total) for f in forums] == [(1, 1)]
         assert _found(client, "Quixotic") == []
         assert client.get(thread.get_absolute_url()).status_code == 404
-    assert not Activity.objects.filter(verb="thread.created", target_id=thread.pk).exists()
+    assert not Activity.objects.filter(verb="thread.create", target_id=thread.pk).exists()
 
 
 def test_premoderation_tells_no_one_until_approval(cast, thread, newcomer):
@@ -97,7 +97,7 @@ def test_premoderation_tells_no_one_until_approval(cast, thread, newcomer):
     assert not Notification.objects.filter(verb__in=["post.reply", "post.mention"]).exists()
     for facilitator in (cast.facilitator, cast.organizer):
         [notice] = Notification.objects.filter(recipient=facilitator, verb="moderation.queue")
-        assert "a new member's post awaits approval" in notice.summary
+        assert "a new member's post awaits approval" in notice.text
 
 
 def test_premoderation_approval_shows_counts_and_tells(cast, thread, newcomer, client_for):
@@ -111,10 +111,10 @@ def test_premoderation_approval_shows_counts_and_tells(cast, thread, newcomer, c
     assert Thread.objects.get(pk=thread.pk).post_count == 2
     assert "Quixotic" in text(newcomer.rosa_client.get(thread.get_absolute_url()))
     assert _found(newcomer.rosa_client, "Quixotic") == [post.pk]
-    assert ("post.created", post.pk) in _feed(newcomer.rosa_client)
+    assert ("post.create", post.pk) in _feed(newcomer.rosa_client)
     assert Notification.objects.filter(recipient=newcomer.rosa, verb="post.mention").count() == 1
     assert Notification.objects.filter(recipient=cast.organizer, verb="post.reply").count() == 1
-    assert Notification.objects.filter(recipient=newcomer.nina, verb="post.approved").count() == 1
+    assert Notification.objects.filter(recipient=newcomer.nina, verb="post.approve").count() == 1
     [event] = AuditEvent.objects.filter(action="post.approve")
     assert (event.actor, event.target_id) == (cast.facilitator, str(post.pk))
     client_for("facilitator").post(approve_url(post))
@@ -132,7 +132,7 @@ def test_premoderation_approval_of_a_held_thread_shows_it(cast, forum, newcomer,
 
     assert "Quixotic question" in text(newcomer.rosa_client.get("/c/open-practice/latest/"))
     assert newcomer.rosa_client.get(thread.get_absolute_url()).status_code == 200
-    assert ("thread.created", thread.pk) in _feed(newcomer.rosa_client)
+    assert ("thread.create", thread.pk) in _feed(newcomer.rosa_client)
 
 
 def test_premoderation_the_third_post_is_not_held(cast, thread, newcomer, client_for):
@@ -171,4 +171,4 @@ def test_premoderation_a_rejected_post_leaves_the_approval_list(cast, thread, ne
     assert facilitator.get(queue_url(cast.public)).context["pending"] == []
     facilitator.post(approve_url(post))
     assert not Notification.objects.filter(recipient=newcomer.rosa).exists()
-    assert ("post.created", post.pk) not in _feed(newcomer.rosa_client)
+    assert ("post.create", post.pk) not in _feed(newcomer.rosa_client)

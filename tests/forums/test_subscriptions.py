@@ -31,7 +31,7 @@ def test_subscriptions_watcher_is_told_of_a_reply(cast, watched, facilitator_cli
     _reply(facilitator_client, watched)
 
     [notice] = _replies_to(cast.member)
-    assert notice.summary == "Fatou Facilitator replied in “Exit tickets”."
+    assert notice.text == "Fatou Facilitator replied in “Exit tickets”."
     assert notice.count == 1
     assert notice.url == f"/c/open-practice/t/{watched.pk}/?unread=1"
     assert (notice.actor, notice.community) == (cast.facilitator, cast.public)
@@ -44,14 +44,14 @@ def test_subscriptions_replies_collapse_while_unread(cast, watched, client_for):
 
     [notice] = _replies_to(cast.member)
     assert notice.count == 2
-    assert notice.summary == "2 new replies in “Exit tickets”."
+    assert notice.text == "2 new replies in “Exit tickets”."
     assert notice.actor == cast.organizer
     assert notice.read_at is None
 
     _reply(client_for("facilitator"), watched)
 
     [notice] = _replies_to(cast.member)
-    assert (notice.count, notice.summary) == (3, "3 new replies in “Exit tickets”.")
+    assert (notice.count, notice.text) == (3, "3 new replies in “Exit tickets”.")
 
 
 def test_subscriptions_new_notice_after_the_last_one_was_read(cast, watched, client_for):
@@ -66,10 +66,10 @@ def test_subscriptions_new_notice_after_the_last_one_was_read(cast, watched, cli
 
     first.refresh_from_db()
     assert first.read_at is not None
-    assert (first.count, first.summary) == (2, "2 new replies in “Exit tickets”.")
+    assert (first.count, first.text) == (2, "2 new replies in “Exit tickets”.")
     unread = [notice for notice in _replies_to(cast.member) if notice.read_at is None]
     assert len(unread) == 1
-    assert (unread[0].count, unread[0].summary) == (
+    assert (unread[0].count, unread[0].text) == (
         1,
         "Fatou Facilitator replied in “Exit tickets”.",
     )
@@ -127,8 +127,8 @@ def test_subscriptions_forum_watcher_hears_of_new_threads(cast, forum, client_fo
         {"title": "Seating plans", "body": "Who decides where pupils sit?"},
     )
 
-    [notice] = Notification.objects.filter(recipient=cast.member, verb="thread.created")
-    assert notice.summary == "Fatou Facilitator started “Seating plans” in Lesson studies."
+    [notice] = Notification.objects.filter(recipient=cast.member, verb="thread.create")
+    assert notice.text == "Fatou Facilitator started “Seating plans” in Lesson studies."
     assert notice.url == f"/c/open-practice/t/{forum.threads.get().pk}/"
     assert not Notification.objects.filter(recipient=bystander).exists()
     assert not Notification.objects.filter(recipient=cast.facilitator).exists()

@@ -38,7 +38,7 @@ def test_threads_member_starts_a_thread(cast, forum, member_client):
     assert post.body == "I ask **one** question:\n\n- what stuck?"
     assert "<strong>one</strong>" in post.body_html
     assert "<li>what stuck?</li>" in post.body_html
-    activity = Activity.objects.get(verb="thread.created")
+    activity = Activity.objects.get(verb="thread.create")
     assert (activity.actor, activity.community, activity.target_id) == (
         cast.member,
         cast.public,
@@ -71,7 +71,7 @@ def test_threads_new_thread_is_validated(cast, forum, member_client, data, error
         assert page.count(error) == errors.count(error)
     assert not Thread.objects.exists()
     assert not Post.objects.exists()
-    assert not Activity.objects.filter(verb="thread.created").exists()
+    assert not Activity.objects.filter(verb="thread.create").exists()
 
 
 def test_threads_list_shows_pinned_first_then_by_last_activity(cast, forum, member_client):
