@@ -127,10 +127,10 @@ def seed_forums(communities: list[Community]) -> None:
             if Thread.objects.filter(community=community, title=title).exists():
                 continue
             forum = Forum.objects.get(community=community, slug=forum_slug)
-            thread = services.start_thread(forum, author=people[author], title=title, body=body)
+            thread = services.start_thread(forum, actor=people[author], title=title, body=body)
             for reply_author, reply_body in replies:
-                post = services.reply(thread, author=people[reply_author], body=reply_body)
-                services.toggle_reaction(post, user=people[author], kind=Reaction.Kind.THUMBS_UP)
+                post = services.reply(thread, actor=people[reply_author], body=reply_body)
+                services.toggle_reaction(post, actor=people[author], kind=Reaction.Kind.THUMBS_UP)
     _seed_long_thread(communities, people)
 
 
@@ -151,7 +151,7 @@ def _seed_long_thread(communities: list[Community], people: dict[str, User]) -> 
     ]
     thread = services.start_thread(
         forum,
-        author=writers[0],
+        actor=writers[0],
         title=LONG_THREAD_TITLE,
         body="One post a week: what we planned, what we saw, what we will change.",
     )
@@ -159,7 +159,7 @@ def _seed_long_thread(communities: list[Community], people: dict[str, User]) -> 
         writer = writers[week % len(writers)]
         services.reply(
             thread,
-            author=writer,
+            actor=writer,
             body=f"Week {week}: observed the research lesson on fractions; "
             f"{'students compared strategies aloud' if week % 2 else 'we tried a new launch'}.",
         )

@@ -55,7 +55,7 @@ def flag(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
         try:
             services.flag_post(
                 post,
-                user=request.user,
+                actor=request.user,
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
             )

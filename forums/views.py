@@ -246,7 +246,7 @@ def thread_new(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
                 request,
                 lambda: services.start_thread(
                     forum,
-                    author=request.user,
+                    actor=request.user,
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                     attachments=attachments,
@@ -384,7 +384,7 @@ def thread_reply(request: HttpRequest, access: Access, thread_id: int) -> HttpRe
                 request,
                 lambda: services.reply(
                     thread,
-                    author=request.user,
+                    actor=request.user,
                     body=form.cleaned_data["body"],
                     attachments=attachments,
                 ),
@@ -494,7 +494,7 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
         request.POST if request.method == "POST" else None, initial={"body": post.body}
     )
     if request.method == "POST" and form.is_valid():
-        services.edit_post(post, editor=request.user, body=form.cleaned_data["body"])
+        services.edit_post(post, actor=request.user, body=form.cleaned_data["body"])
         if request.htmx:
             post = selectors.posts_of(access, post.thread).get(pk=post.pk)
             return render(
@@ -546,7 +546,7 @@ def post_react(request: HttpRequest, access: Access, post_id: int) -> HttpRespon
     # The same form sent twice toggles once: the second send shows the first one's result.
     submissions.once(
         request,
-        lambda: services.toggle_reaction(post, user=request.user, kind=kind),
+        lambda: services.toggle_reaction(post, actor=request.user, kind=kind),
         url=lambda _on: post.get_absolute_url(),
         target=lambda _on: post,
     )

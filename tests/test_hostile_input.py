@@ -254,14 +254,14 @@ def _build_world(media_root: str) -> World:
     )
     forums.create_forum(community, actor=cast.organizer, name="Assessment", slug="assessment")
     thread = forums.start_thread(
-        forum, author=cast.member, title="How do you open a lesson?", body="With a question."
+        forum, actor=cast.member, title="How do you open a lesson?", body="With a question."
     )
     bystander = MembershipFactory(community=community)
-    other_post = forums.reply(thread, author=bystander.user, body="With a picture.")
-    facilitator_post = forums.reply(thread, author=cast.facilitator, body="With silence.")
-    hidden = forums.reply(thread, author=bystander.user, body="Buy now.")
+    other_post = forums.reply(thread, actor=bystander.user, body="With a picture.")
+    facilitator_post = forums.reply(thread, actor=cast.facilitator, body="With silence.")
+    hidden = forums.reply(thread, actor=bystander.user, body="Buy now.")
     forums.hide_post(hidden, actor=cast.facilitator, reason="Advertising.")
-    forums.flag_post(other_post, user=cast.member, reason="spam")
+    forums.flag_post(other_post, actor=cast.member, reason="spam")
     picture = _png()
     attachment = Attachment(
         post=other_post,

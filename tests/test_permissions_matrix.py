@@ -485,7 +485,7 @@ def _forum(community, cast, slug: str = "lesson-studies") -> Forum:
 def _thread(community, cast, author=None) -> Thread:
     return forum_services.start_thread(
         _forum(community, cast),
-        author=author or cast.member,
+        actor=author or cast.member,
         title="How do you open a lesson?",
         body="With a question the class cares about.",
     )
@@ -601,7 +601,7 @@ def _restore(cast, community, person) -> Call:
 
 def _dismiss_flags(cast, community, person) -> Call:
     post = _post_of_another(community, cast)
-    forum_services.flag_post(post, user=UserFactory(), reason="spam")
+    forum_services.flag_post(post, actor=UserFactory(), reason="spam")
     return _post_args(post)
 
 

@@ -24,13 +24,13 @@ AUTO_HIDDEN = _("Hidden automatically: %(count)s members flagged it. A facilitat
 
 
 @transaction.atomic
-def flag_post(post: Post, *, user: User, reason: str, text: str = "") -> Flag:
+def flag_post(post: Post, *, actor: User, reason: str, text: str = "") -> Flag:
     """Flag a post; enough distinct members flagging it hides it until a facilitator reviews."""
-    if post.author_id == user.pk:
+    if post.author_id == actor.pk:
         raise ForumError(_("You cannot flag your own post."))
     try:
         with transaction.atomic():
-            flag = Flag.objects.create(post=post, user=user, reason=reason, text=text.strip())
+            flag = Flag.objects.create(post=post, user=actor, reason=reason, text=text.strip())
     except IntegrityError:
         raise ForumError(_("You have already flagged this post.")) from None
     open_flags = Flag.objects.filter(post=post, resolved_at__isnull=True)

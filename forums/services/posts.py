@@ -51,16 +51,16 @@ def _needs_approval(community: Community, author: User) -> bool:
     return published < held
 
 
-def add_post(thread: Thread, *, author: User, body: str, attachments, now=None) -> Post:
+def add_post(thread: Thread, *, actor: User, body: str, attachments, now=None) -> Post:
     """Write the next post of a thread (held for approval when its author's posts are); the
     caller announces it."""
     html = _render(thread.community, body)
     number = thread.next_number
-    pending = _needs_approval(thread.community, author)
+    pending = _needs_approval(thread.community, actor)
     post = Post.objects.create(
         thread=thread,
         number=number,
-        author=author,
+        author=actor,
         body=body,
         body_html=html,
         created_at=now or timezone.now(),
@@ -81,7 +81,7 @@ def add_post(thread: Thread, *, author: User, body: str, attachments, now=None) 
 
 
 @transaction.atomic
-def reply(thread: Thread, *, author: User, body: str, attachments=()) -> Post:
+def reply(thread: Thread, *, actor: User, body: str, attachments=()) -> Post:
     """Add a post to a thread; the author watches it, watchers and mentioned people are told
     (once a facilitator approves it, when the author's first posts are held)."""
     thread = (
@@ -89,44 +89,44 @@ def reply(thread: Thread, *, author: User, body: str, attachments=()) -> Post:
     )
     if thread.forum.is_archived or thread.community.is_archived:
         raise ForumError(_("This forum is archived: it no longer takes replies."))
-    post = add_post(thread, author=author, body=body, attachments=attachments)
+    post = add_post(thread, actor=actor, body=body, attachments=attachments)
     if not post.is_pending:
         Thread.objects.filter(pk=thread.pk).update(
-            last_activity_at=post.created_at, last_poster=author
+            last_activity_at=post.created_at, last_poster=actor
         )
-    if not Subscription.objects.filter(user=author, thread=thread).exists():
-        set_subscription(author, thread=thread, level=Subscription.Level.WATCHING)
-    mark_read(author, thread, post.number)
+    if not Subscription.objects.filter(user=actor, thread=thread).exists():
+        set_subscription(actor, thread=thread, level=Subscription.Level.WATCHING)
+    mark_read(actor, thread, post.number)
     if not post.is_pending:
         announce_post(post)
     return post
 
 
 @transaction.atomic
-def edit_post(post: Post, *, editor: User, body: str) -> bool:
+def edit_post(post: Post, *, actor: User, body: str) -> bool:
     """Change a post, keeping what it said before as a revision; False when unchanged."""
     if body == post.body:
         return False
-    PostRevision.objects.create(post=post, body=post.body, editor=editor)
+    PostRevision.objects.create(post=post, body=post.body, editor=actor)
     post.body = body
     post.body_html = _render(post.thread.community, body)
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
     index_post(post, post.thread.title)
-    if editor.pk != post.author_id:
-        community_services.audit(editor, post.thread.community, ForumEvent.POST_EDIT, post)
+    if actor.pk != post.author_id:
+        community_services.audit(actor, post.thread.community, ForumEvent.POST_EDIT, post)
     return True
 
 
 @transaction.atomic
-def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
+def toggle_reaction(post: Post, *, actor: User, kind: str) -> bool:
     """Add the reaction, or take it back when it is there; True when it is now on."""
-    removed, _detail = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    removed, _detail = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
     if removed:
         return False
     try:
         with transaction.atomic():
-            Reaction.objects.create(post=post, user=user, kind=kind)
+            Reaction.objects.create(post=post, user=actor, kind=kind)
     except IntegrityError:
         # Another request of the same person (a second tab) added it since the delete above:
         # it is on, as both asked, rather than an error.

@@ -71,7 +71,7 @@ def move_forum(forum: Forum, *, actor: User, offset: int) -> bool:
 
 
 @transaction.atomic
-def start_thread(forum: Forum, *, author: User, title: str, body: str, attachments=()) -> Thread:
+def start_thread(forum: Forum, *, actor: User, title: str, body: str, attachments=()) -> Thread:
     """Open a thread with its first post; the author watches it."""
     if forum.is_archived or forum.community.is_archived:
         raise ForumError(_("This forum is archived: it no longer takes new threads."))
@@ -80,14 +80,14 @@ def start_thread(forum: Forum, *, author: User, title: str, body: str, attachmen
         community=forum.community,
         forum=forum,
         title=title.strip(),
-        author=author,
+        author=actor,
         created_at=now,
         last_activity_at=now,
-        last_poster=author,
+        last_poster=actor,
     )
-    post = add_post(thread, author=author, body=body, attachments=attachments, now=now)
-    set_subscription(author, thread=thread, level=Subscription.Level.WATCHING)
-    mark_read(author, thread, post.number)
+    post = add_post(thread, actor=actor, body=body, attachments=attachments, now=now)
+    set_subscription(actor, thread=thread, level=Subscription.Level.WATCHING)
+    mark_read(actor, thread, post.number)
     if not post.is_pending:
         announce_post(post)
     return thread

@@ -134,7 +134,7 @@ def test_journey_thread_mention_reply_reaction_search_and_privacy(
     planning_forum = Forum.objects.get(community__slug="regional-planning", slug="local-plans")
     services.start_thread(
         planning_forum,
-        author=User.objects.get(email="organizer@example.com"),
+        actor=User.objects.get(email="organizer@example.com"),
         title="Draft zoning for the old tannery site",
         body="The quillwort survey delays the tannery zoning until spring.",
     )

@@ -42,7 +42,7 @@ def _thread(cast, community=None) -> Thread:
     )
     return forum_services.start_thread(
         forum,
-        author=cast.facilitator,
+        actor=cast.facilitator,
         title="How do you open a lesson?",
         body="With a question the class cares about.",
     )

@@ -23,7 +23,7 @@ def test_errors_a_moderation_refusal_is_the_forums_error(cast):
     thread = start_thread(forum_in(cast.public), cast.member, title="Mine", body="My words.")
 
     with pytest.raises(forum_services.ForumError) as refused:
-        forum_services.flag_post(thread.posts.get(), user=cast.member, reason="spam")
+        forum_services.flag_post(thread.posts.get(), actor=cast.member, reason="spam")
 
     assert isinstance(refused.value, ActionRefused)
     with translation.override("en"):

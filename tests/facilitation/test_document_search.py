@@ -228,7 +228,7 @@ def test_document_search_default_view_shows_a_documents_section(cast, share, mem
         cast.public, actor=cast.organizer, name="Lesson study", slug="lesson-study"
     )
     thread = forum_services.start_thread(
-        forum, author=cast.member, title="Compass work", body="Drawing with a compass."
+        forum, actor=cast.member, title="Compass work", body="Drawing with a compass."
     )
     documents = [share(f"Compass sheet {number}.txt", b"Circles.") for number in range(7)]
 

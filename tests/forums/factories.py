@@ -26,7 +26,7 @@ class ForumFactory(factory.django.DjangoModelFactory):
 def start_thread(forum: Forum, author, title: str = "How do you open a lesson?", body: str = ""):
     """A thread started through the service, as the thread form would."""
     return services.start_thread(
-        forum, author=author, title=title, body=body or "With a question the class cares about."
+        forum, actor=author, title=title, body=body or "With a question the class cares about."
     )
 
 
@@ -34,7 +34,7 @@ def add_replies(thread: Thread, authors, count: int, body: str = "Reply {number}
     """`count` replies through the service, cycling over `authors`."""
     authors = list(authors)
     return [
-        services.reply(thread, author=authors[index % len(authors)], body=body.format(number=index))
+        services.reply(thread, actor=authors[index % len(authors)], body=body.format(number=index))
         for index in range(count)
     ]
 

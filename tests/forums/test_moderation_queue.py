@@ -21,7 +21,7 @@ QUEUE = "/c/open-practice/facilitate/moderation/"
 def _flag(post: Post, reason: str = "spam", text_: str = "", name: str = ""):
     kwargs = {"user__display_name": name} if name else {}
     flagger = MembershipFactory(community=post.thread.community, **kwargs).user
-    services.flag_post(post, user=flagger, reason=reason, text=text_)
+    services.flag_post(post, actor=flagger, reason=reason, text=text_)
     return flagger
 
 
@@ -121,7 +121,7 @@ def test_moderation_queue_disagree_keeps_a_post_a_moderator_hid(cast, replies, c
 def test_moderation_queue_lists_pending_posts_with_approve(cast, thread, facilitator_client):
     Community.objects.filter(pk=cast.public.pk).update(premoderated_posts=1)
     newcomer = MembershipFactory(community=cast.public, user__display_name="Nina").user
-    post = services.reply(thread, author=newcomer, body="Hello, everyone.")
+    post = services.reply(thread, actor=newcomer, body="Hello, everyone.")
 
     response = facilitator_client.get(QUEUE)
 
@@ -169,7 +169,7 @@ def test_moderation_queue_query_count_is_flat(cast, forum, facilitator_client):
             set_activity(thread, number)
             post = thread.posts.get()
             for flagger in flaggers:
-                services.flag_post(post, user=flagger, reason="spam")
+                services.flag_post(post, actor=flagger, reason="spam")
 
     def measure() -> tuple[int, int]:
         facilitator_client.get(QUEUE)
@@ -197,7 +197,7 @@ def test_moderation_queue_actions_answer_in_place_with_htmx(cast, facilitator_cl
     flagger = MembershipFactory(community=cast.public).user
     thread = start_thread(forum_in(cast.public), author, title="A thread to review", body="Text.")
     post = Post.objects.get(thread=thread, number=1)
-    services.flag_post(post, user=flagger, reason="spam")
+    services.flag_post(post, actor=flagger, reason="spam")
     headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "queue"}
 
     response = facilitator_client.post(

@@ -51,7 +51,7 @@ def people(cast):
 def _busy_thread(forum, people, number: int) -> Thread:
     thread = start_thread(forum, next(people), title=f"Question {number}")
     for _ in range(number % 3):
-        services.reply(thread, author=next(people), body="An answer.")
+        services.reply(thread, actor=next(people), body="An answer.")
     if number % 4 == 0:
         Thread.objects.filter(pk=thread.pk).update(is_pinned=True)
     return thread
@@ -126,14 +126,14 @@ def test_queries_thread_page(cast, thread, client_for, people, principal):
     def add(count):
         for _ in range(count):
             author = next(people)
-            post = services.reply(thread, author=author, body=f"Reply by @{cast.member.handle}")
+            post = services.reply(thread, actor=author, body=f"Reply by @{cast.member.handle}")
             if post.number % 2:
-                services.toggle_reaction(post, user=reactors[post.number % 3], kind="heart")
-                services.toggle_reaction(post, user=cast.member, kind="idea")
+                services.toggle_reaction(post, actor=reactors[post.number % 3], kind="heart")
+                services.toggle_reaction(post, actor=cast.member, kind="idea")
             if post.number % 3 == 0:
                 _attach(post, author)
             if post.number % 5 == 0:
-                services.edit_post(post, editor=author, body="Edited.")
+                services.edit_post(post, actor=author, body="Edited.")
 
     # One reply at first: the page shows the opening post and it.
     add(1)

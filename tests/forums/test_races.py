@@ -24,7 +24,7 @@ def test_races_a_reaction_added_meanwhile_is_on_not_an_error(cast, thread, monke
 
     monkeypatch.setattr(QuerySet, "delete", delete_then_the_other_tab_adds_it)
 
-    assert services.toggle_reaction(post, user=cast.member, kind="heart") is True
+    assert services.toggle_reaction(post, actor=cast.member, kind="heart") is True
 
     monkeypatch.undo()
     assert list(Reaction.objects.values_list("user", "kind")) == [(cast.member.pk, "heart")]
