@@ -17,6 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 ARG PG_CLIENT_VERSION=16
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext postgresql-common \
+        libpango-1.0-0 libpangoft2-1.0-0 \
     && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
     && apt-get install -y --no-install-recommends postgresql-client-${PG_CLIENT_VERSION} \
     && rm -rf /var/lib/apt/lists/*

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from communities.models import Community, Invitation, Membership
@@ -33,6 +34,7 @@ MEMBER = VIEW | {
     "forum.flag",
     "document.upload",
     "assessment.respond",
+    "assessment.story",
 }
 FACILITATOR = MEMBER | {
     "community.facilitate",
@@ -42,8 +44,10 @@ FACILITATOR = MEMBER | {
     "audit.view",
     "forum.moderate",
     "document.manage",
+    "assessment.manage",
+    "assessment.results",
 }
-ORGANIZER = FACILITATOR | {"community.manage", "member.promote"}
+ORGANIZER = FACILITATOR | {"community.manage", "member.promote", "assessment.report"}
 # Site staff oversee every community read-only; they act through /admin/.
 STAFF = VIEW | {"member.list", "audit.view"}
 
@@ -56,6 +60,8 @@ READ_ONLY = VIEW | {
     "community.manage",
     "community.facilitate",
     "member.promote",
+    "assessment.results",
+    "assessment.report",
 }
 
 
@@ -109,7 +115,7 @@ class Access:
 
 
 # What a silenced member loses until the silence ends: they may read, not write.
-SILENCED_LOSES = frozenset({"forum.post", "document.upload"})
+SILENCED_LOSES = frozenset({"forum.post", "document.upload", "assessment.story"})
 
 
 def _capabilities(user, community: Community, membership: Membership | None) -> frozenset:
@@ -373,3 +379,33 @@ def can_change_folder(access: Access, folder) -> bool:
     if not access.can("document.upload"):
         return False
     return _is_own(access, folder, "created_by_id")
+
+
+# --- Assessments ------------------------------------------------------------------------------
+
+
+def can_respond(access: Access, cycle, *, now=None) -> bool:
+    """Members answer a cycle while it is open (and edit their answers until it closes)."""
+    if not access.can("assessment.respond"):
+        return False
+    return cycle.is_open_at(now or timezone.now())
+
+
+def can_see_results(access: Access, cycle, *, now=None) -> bool:
+    """Facilitators see every cycle's results; members those shared with them, once closed."""
+    if access.can("assessment.results"):
+        return True
+    if not access.is_member:
+        return False
+    if not cycle.results_shared:
+        return False
+    return cycle.closes_at <= (now or timezone.now())
+
+
+def can_edit_story(access: Access, story) -> bool:
+    """Authors edit their value stories while they may write; facilitators any story."""
+    if access.can("assessment.manage"):
+        return True
+    if not access.can("assessment.story"):
+        return False
+    return _is_own(access, story, "author_id")

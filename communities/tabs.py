@@ -22,7 +22,8 @@ class Tab:
     name: str
     label: str  # a lazy translation
     url_name: str  # a URL taking the community's slug as its only argument
-    capability: str | None  # shown only to people who have it; None: to everyone who sees the page
+    # Shown only to people who have it (or one of them); None: to everyone who sees the page.
+    capability: str | tuple[str, ...] | None
     order: int
     active_url_names: frozenset[str]  # the pages on which the tab is the current one
     shown_if: Callable[[Community], bool] | None  # a further condition on the community
@@ -44,7 +45,7 @@ def register_tab(
     name: str,
     label,
     url_name: str,
-    capability: str | None = None,
+    capability: str | tuple[str, ...] | None = None,
     order: int,
     active_url_names: Iterable[str] = (),
     shown_if: Callable[[Community], bool] | None = None,
@@ -76,7 +77,7 @@ def tabs_for(
     page being shown (without an Access, only the tabs that ask for no capability)."""
     shown = []
     for tab in registered_tabs():
-        if tab.capability is not None and (access is None or not access.can(tab.capability)):
+        if tab.capability is not None and not _allowed(tab, access):
             continue
         if tab.shown_if is not None and not tab.shown_if(community):
             continue
@@ -89,6 +90,16 @@ def tabs_for(
             )
         )
     return shown
+
+
+def _capabilities(tab: Tab) -> tuple[str, ...]:
+    if tab.capability is None:
+        return ()
+    return (tab.capability,) if isinstance(tab.capability, str) else tuple(tab.capability)
+
+
+def _allowed(tab: Tab, access: Access | None) -> bool:
+    return access is not None and any(access.can(name) for name in _capabilities(tab))
 
 
 KNOWN_CAPABILITIES = ORGANIZER | STAFF
@@ -115,13 +126,14 @@ def check_tabs(app_configs=None, **kwargs) -> list[checks.Error]:
         for url_name in sorted(tab.active_url_names - {tab.url_name}):
             if url_name not in known:
                 errors.append(_unknown_url(tab, url_name, "is not a URL name"))
-        if tab.capability is not None and tab.capability not in KNOWN_CAPABILITIES:
-            errors.append(
-                checks.Error(
-                    f"The community tab {tab.name!r} asks for the unknown capability "
-                    f"{tab.capability!r}.",
-                    obj=tab.name,
-                    id="communities.E002",
+        for capability in _capabilities(tab):
+            if capability not in KNOWN_CAPABILITIES:
+                errors.append(
+                    checks.Error(
+                        f"The community tab {tab.name!r} asks for the unknown capability "
+                        f"{capability!r}.",
+                        obj=tab.name,
+                        id="communities.E002",
+                    )
                 )
-            )
     return errors

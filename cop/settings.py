@@ -265,6 +265,16 @@ CELERY_BEAT_SCHEDULE = {
         # While no worker runs, sweeps do not pile up in the queue: each one lapses.
         "options": {"expire_seconds": 55},
     },
+    "advance-assessment-cycles": {
+        "task": "assessments.tasks.advance_cycles",
+        "schedule": 300.0,
+        "options": {"expire_seconds": 290},
+    },
+    "send-assessment-reminders": {
+        "task": "assessments.tasks.send_cycle_reminders",
+        "schedule": 300.0,
+        "options": {"expire_seconds": 290},
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------------

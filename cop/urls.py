@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("forums.urls")),
     path("", include("documents.urls")),
+    path("", include("assessments.urls")),
     path("", include("facilitation.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -44,8 +44,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test starts with an empty cache (rate limits live there) and its own media folder."""
+    """Each test starts with an empty cache (rate limits live there), its own media folder and
+    the default language."""
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is what slows account tests; its strength is not what they test.
@@ -54,6 +56,11 @@ def _isolated_state(settings, tmp_path):
     # file each time (about 40 ms, a fifth of the suite): it looks each one up when asked.
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()
+    yield
+    # A request in French leaves French active in the thread (LocaleMiddleware activates it and
+    # nothing deactivates it in tests): the next test would read French where it expects the
+    # default language.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -237,12 +237,14 @@ def _png() -> bytes:
 
 
 def _build_world(media_root: str) -> World:
+    from assessments.services.stories import create_story
     from communities.models import Invitation, Membership, Notification
     from documents import services as documents
     from documents.demo import pdf_bytes
     from documents.tasks import process_version
     from forums import services as forums
     from forums.models import Attachment
+    from tests.assessments.factories import make_cycle, make_survey
     from tests.factories import InvitationFactory, JoinRequestFactory, MembershipFactory
 
     cast = Cast()
@@ -315,6 +317,22 @@ def _build_world(media_root: str) -> World:
     )
     cast.member.avatar.save("avatars/member.png", ContentFile(picture))
 
+    survey = make_survey(community, created_by=cast.facilitator)
+    section = survey.revisions.get().sections.get()
+    question = section.questions.first()
+    open_cycle = make_cycle(survey, anonymous=False)
+    closed_cycle = make_cycle(survey, started_days_ago=30, days_open=10, results_shared=True)
+    story = create_story(
+        community,
+        actor=cast.member,
+        title="Exit tickets",
+        happened="We tried them.",
+        changed="Monday planning.",
+        for_whom="Year 9",
+        value_cycles=["applied"],
+        happened_on=timezone.localdate(),
+    )
+
     world.args = {
         "slug": community.slug,
         "forum_slug": forum.slug,
@@ -331,6 +349,11 @@ def _build_world(media_root: str) -> World:
         "path": cast.member.avatar.name,
         "key": "abc",
         "uidb36": "1",
+        "survey_id": survey.pk,
+        "section_id": section.pk,
+        "question_id": question.pk,
+        "cycle_id": open_cycle.pk,
+        "story_id": story.pk,
     }
     world.route_args = {
         "post_restore": {"post_id": hidden.pk},
@@ -339,6 +362,9 @@ def _build_world(media_root: str) -> World:
         "document_restore": {"document_id": trashed.pk},
         "member_reinstate": {"membership_id": suspended.pk},
         "member_unsilence": {"membership_id": silenced.pk},
+        "cycle_results": {"cycle_id": closed_cycle.pk},
+        "cycle_export": {"cycle_id": closed_cycle.pk},
+        "cycle_aggregates": {"cycle_id": closed_cycle.pk},
     }
     for principal in (*PRINCIPALS, "organizer"):
         recipient = cast.person(principal) or cast.member

@@ -247,6 +247,88 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Search: the site-wide page searches what each person may see; a community's, that one.
     "search": {"GET": everyone(OK)},
     "community_search": {"GET": everyone(OK)},
+    # Assessments: members answer the open cycles, read the results shared with them, and
+    # write and read value stories; facilitators build the surveys, schedule the cycles, read
+    # and export every result, share them and feature stories; organizers alone read the value
+    # report. Those who are no members (staff included) see none of it: 403 where the rules
+    # refuse the action, 404 where the cycle is one they may not know of.
+    "assessments": {"GET": only(*MEMBERS, then=OK)},
+    "survey_new": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "survey": {"GET": only(*FACILITATORS, then=OK)},
+    "survey_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "survey_preview": {"GET": only(*FACILITATORS, then=OK)},
+    "section_new": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "section_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "section_move": {"GET": signed_in(NOT_ALLOWED), "POST": only(*FACILITATORS, then=REDIRECT)},
+    "section_delete": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "question_new": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "question_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "question_move": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "question_delete": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "cycle_new": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    # An open cycle: every member answers it (facilitators and organizers are members too);
+    # to the others it is a cycle they may not know of.
+    "cycle": {
+        "GET": only(*MEMBERS, then=OK, others=HIDDEN),
+        "POST": only(*MEMBERS, then=REDIRECT, others=HIDDEN),
+    },
+    "cycle_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    # A closed cycle whose results are shared: members read them too.
+    "cycle_results": {"GET": only(*MEMBERS, then=OK, others=HIDDEN)},
+    "cycle_share": {"GET": signed_in(NOT_ALLOWED), "POST": only(*FACILITATORS, then=REDIRECT)},
+    "cycle_export": {"GET": only(*FACILITATORS, then=OK)},
+    "cycle_aggregates": {"GET": only(*FACILITATORS, then=OK)},
+    "survey_trends": {"GET": only(*FACILITATORS, then=OK)},
+    "value_stories": {"GET": only(*MEMBERS, then=OK)},
+    "value_story_new": {
+        "GET": only(*MEMBERS, then=OK),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
+    "value_story": {"GET": only(*MEMBERS, then=OK)},
+    # A story of the member's: its author edits it, and facilitators any story.
+    "value_story_edit": {
+        "GET": only(*MEMBERS, then=OK),
+        "POST": only(*MEMBERS, then=REDIRECT),
+    },
+    "value_story_feature": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "value_report": {"GET": only("organizer", then=OK)},
+    "value_report_pdf": {"GET": only("organizer", then=OK)},
 }
 
 # Editing a post written by another member: only moderators may (cells for cast.public).
@@ -716,6 +798,240 @@ def _version_restore(cast, community, person, owner=None) -> Call:
     return Call(_document_args(document, number=1))
 
 
+# --- Assessments -----------------------------------------------------------------------------
+
+_DATETIME = "%Y-%m-%dT%H:%M"  # assessments.forms.cycles.FORMAT
+
+
+def _moment(value) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime(_DATETIME)
+
+
+def _survey(community):
+    from tests.assessments.factories import make_survey
+
+    return make_survey(community)
+
+
+def _latest_revision(survey):
+    return survey.revisions.order_by("-number").first()
+
+
+def _first_section(survey):
+    return _latest_revision(survey).sections.order_by("position", "pk").first()
+
+
+def _first_question(survey):
+    return _first_section(survey).questions.order_by("position", "pk").first()
+
+
+def _survey_args(survey, **extra) -> dict:
+    return {"slug": survey.community.slug, "survey_id": survey.pk, **extra}
+
+
+def _survey_new(cast, community, person) -> Call:
+    data = {"start": "blank", "title": "Our yearly pulse", "description": "How are we doing?"}
+    return Call({"slug": community.slug}, data)
+
+
+def _a_survey(cast, community, person, data=None) -> Call:
+    return Call(_survey_args(_survey(community)), data or {})
+
+
+def _survey_edit(cast, community, person) -> Call:
+    return _a_survey(cast, community, person, {"title": "Pulse, renamed", "description": "x"})
+
+
+def _section_new(cast, community, person) -> Call:
+    return _a_survey(cast, community, person, {"title": "Our practice", "description": ""})
+
+
+def _a_section(cast, community, person, data=None) -> Call:
+    survey = _survey(community)
+    return Call(_survey_args(survey, section_id=_first_section(survey).pk), data or {})
+
+
+def _section_move(cast, community, person) -> Call:
+    from assessments.models import Section
+
+    survey = _survey(community)
+    Section.objects.create(revision=_latest_revision(survey), position=1, title="Next steps")
+    # The first of two sections, moved down.
+    data = {"direction": "down"}
+    return Call(_survey_args(survey, section_id=_first_section(survey).pk), data)
+
+
+def _question_data(section) -> dict:
+    return {
+        "section": section.pk,
+        "kind": "likert",
+        "text": "Do you feel heard?",
+        "help_text": "",
+        "required": "on",
+        "low_label": "Not at all",
+        "high_label": "A great deal",
+        "options": "",
+        "value_cycle": "immediate",
+    }
+
+
+def _question_new(cast, community, person) -> Call:
+    survey = _survey(community)
+    return Call(_survey_args(survey), _question_data(_first_section(survey)))
+
+
+def _a_question(cast, community, person, data=None) -> Call:
+    survey = _survey(community)
+    return Call(_survey_args(survey, question_id=_first_question(survey).pk), data or {})
+
+
+def _question_edit(cast, community, person) -> Call:
+    survey = _survey(community)
+    question = _first_question(survey)
+    data = _question_data(question.section)
+    return Call(_survey_args(survey, question_id=question.pk), data)
+
+
+def _cycle_data(title: str, opens_at, closes_at, anonymous=True, results_shared=False) -> dict:
+    data = {
+        "title": title,
+        "opens_at": _moment(opens_at),
+        "closes_at": _moment(closes_at),
+        "recurrence": "",
+    }
+    if anonymous:
+        data["anonymous"] = "on"
+    if results_shared:
+        data["results_shared"] = "on"
+    return data
+
+
+def _cycle_new(cast, community, person) -> Call:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    opens_at = timezone.now() + timedelta(days=1)
+    data = _cycle_data("Spring pulse", opens_at, opens_at + timedelta(days=14))
+    return Call(_survey_args(_survey(community)), data)
+
+
+def _open_cycle(community):
+    from tests.assessments.factories import make_cycle
+
+    return make_cycle(_survey(community))
+
+
+def _with_an_open_cycle(cast, community, person) -> Call:
+    _open_cycle(community)
+    return Call({"slug": community.slug})
+
+
+def _cycle_args(cycle) -> dict:
+    return {"slug": cycle.community.slug, "cycle_id": cycle.pk}
+
+
+def _answers(cycle) -> dict:
+    """The answer form's fields (q<id>) for the required questions of the cycle."""
+    values = {"Useful?": "4", "Trust?": "3", "Role?": "Teacher", "Anything else?": "More time."}
+    return {f"q{q.pk}": values[q.text] for q in cycle.revision.questions.all()}
+
+
+def _a_cycle(cast, community, person) -> Call:
+    cycle = _open_cycle(community)
+    return Call(_cycle_args(cycle), _answers(cycle))
+
+
+def _cycle_edit(cast, community, person) -> Call:
+    cycle = _open_cycle(community)
+    data = _cycle_data(
+        "Pulse, renamed", cycle.opens_at, cycle.closes_at, cycle.anonymous, cycle.results_shared
+    )
+    return Call(_cycle_args(cycle), data)
+
+
+def _results_cycle(community, cast, results_shared=True):
+    """A closed cycle answered by the three members of the cast (enough for results to show)."""
+    from datetime import timedelta
+
+    from tests.assessments.factories import answer, make_cycle
+
+    cycle = make_cycle(
+        _survey(community), started_days_ago=30, days_open=10, results_shared=results_shared
+    )
+    answered = cycle.opens_at + timedelta(hours=1)
+    for n, person in enumerate((cast.member, cast.facilitator, cast.organizer)):
+        by_text = {"Useful?": 3 + n % 2, "Trust?": 4, "Role?": "Teacher"}
+        answer(cycle, person, by_text, now=answered)
+    return cycle
+
+
+def _cycle_results(cast, community, person) -> Call:
+    return Call(_cycle_args(_results_cycle(community, cast)))
+
+
+def _cycle_share(cast, community, person) -> Call:
+    cycle = _results_cycle(community, cast, results_shared=False)
+    return Call(_cycle_args(cycle), {"shared": "1"})
+
+
+def _survey_trends(cast, community, person) -> Call:
+    cycle = _results_cycle(community, cast)
+    return Call(_survey_args(cycle.survey))
+
+
+_STORY = {
+    "title": "A lesson study that travelled",
+    "happened": "Two schools tried the protocol we wrote together.",
+    "changed": "Pupils now explain their reasoning aloud.",
+    "for_whom": "Year 5 classes",
+}
+
+
+def _story(community, author):
+    from datetime import date
+
+    from assessments.services.stories import create_story
+
+    return create_story(
+        community,
+        actor=author,
+        value_cycles=["immediate", "applied"],
+        happened_on=date(2024, 3, 1),
+        **_STORY,
+    )
+
+
+def _story_data() -> dict:
+    return {**_STORY, "value_cycles": ["potential", "applied"], "happened_on": "2024-04-02"}
+
+
+def _with_a_story(cast, community, person) -> Call:
+    _story(community, cast.member)
+    return Call({"slug": community.slug})
+
+
+def _value_story_new(cast, community, person) -> Call:
+    return Call({"slug": community.slug}, _story_data())
+
+
+def _a_story(cast, community, person, data=None) -> Call:
+    story = _story(community, cast.member)
+    return Call({"slug": community.slug, "story_id": story.pk}, data or {})
+
+
+def _value_story_edit(cast, community, person) -> Call:
+    data = {**_story_data(), "title": "A lesson study that travelled far"}
+    return _a_story(cast, community, person, data)
+
+
+def _value_report(cast, community, person) -> Call:
+    _story(community, cast.member)
+    return Call({"slug": community.slug})
+
+
 ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "healthz": _plain,
     "home": _plain,
@@ -798,6 +1114,38 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "document_version_restore": _version_restore,
     "search": _plain,
     "community_search": _with_a_thread,
+    "assessments": _with_an_open_cycle,
+    "survey_new": _survey_new,
+    "survey": _a_survey,
+    "survey_edit": _survey_edit,
+    "survey_preview": _a_survey,
+    "section_new": _section_new,
+    "section_edit": lambda cast, community, person: _a_section(
+        cast, community, person, {"title": "About our practice", "description": "Be frank."}
+    ),
+    "section_move": _section_move,
+    "section_delete": _a_section,
+    "question_new": _question_new,
+    "question_edit": _question_edit,
+    "question_move": lambda cast, community, person: _a_question(
+        cast, community, person, {"direction": "down"}
+    ),
+    "question_delete": _a_question,
+    "cycle_new": _cycle_new,
+    "cycle": _a_cycle,
+    "cycle_edit": _cycle_edit,
+    "cycle_results": _cycle_results,
+    "cycle_share": _cycle_share,
+    "cycle_export": _cycle_results,
+    "cycle_aggregates": _cycle_results,
+    "survey_trends": _survey_trends,
+    "value_stories": _with_a_story,
+    "value_story_new": _value_story_new,
+    "value_story": _a_story,
+    "value_story_edit": _value_story_edit,
+    "value_story_feature": _a_story,
+    "value_report": _value_report,
+    "value_report_pdf": _value_report,
 }
 
 
@@ -1145,3 +1493,70 @@ def test_matrix_successful_document_actions_change_the_rows(cast, client_for):
     assert not document.is_trashed
     member.post(reverse("folder_delete", args=[slug, folder.pk]))
     assert not Folder.objects.filter(pk=folder.pk).exists()
+
+
+# --- Assessments: the successes are real -----------------------------------------------------
+
+
+def test_matrix_successful_assessment_actions_change_the_rows(cast, client_for):
+    """A spot check that the assessments' REDIRECT cells are real successes, not bounces."""
+    from assessments.models import Cycle, Response, Survey, ValueStory
+
+    member, facilitator = client_for("member"), client_for("facilitator")
+    community = cast.private
+    slug = community.slug
+
+    facilitator.post(reverse("survey_new", args=[slug]), _survey_new(cast, community, None).data)
+    survey = Survey.objects.get(community=community, title="Our yearly pulse")
+    assert survey.created_by == cast.facilitator
+
+    call = _cycle_new(cast, community, None)
+    facilitator.post(reverse("cycle_new", kwargs=call.kwargs), call.data)
+    scheduled = Cycle.objects.get(survey_id=call.kwargs["survey_id"])
+    assert (scheduled.title, scheduled.anonymous) == ("Spring pulse", True)
+
+    call = _a_cycle(cast, community, None)
+    response = member.post(reverse("cycle", kwargs=call.kwargs), call.data)
+    assert outcome_of(response) == REDIRECT
+    assert Response.objects.filter(cycle_id=call.kwargs["cycle_id"]).count() == 1
+
+    member.post(reverse("value_story_new", args=[slug]), _story_data())
+    story = ValueStory.objects.get(community=community, author=cast.member)
+    assert (story.title, story.value_cycles) == (_STORY["title"], ["potential", "applied"])
+
+    call = _cycle_share(cast, community, None)
+    assert not Cycle.objects.get(pk=call.kwargs["cycle_id"]).results_shared
+    facilitator.post(reverse("cycle_share", kwargs=call.kwargs), call.data)
+    assert Cycle.objects.get(pk=call.kwargs["cycle_id"]).results_shared
+
+    facilitator.post(reverse("value_story_feature", args=[slug, story.pk]))
+    story.refresh_from_db()
+    assert story.featured_by == cast.facilitator
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_matrix_story_of_someone_else(cast, client_for, principal, method):
+    """A member edits their own story (MATRIX), not another's; facilitators edit any."""
+    from assessments.models import ValueStory
+
+    community = cast.public
+    story = _story(community, MembershipFactory(community=community).user)
+    url = reverse("value_story_edit", args=[community.slug, story.pk])
+    data = {**_story_data(), "title": "Rewritten by someone else"}
+    client = client_for(principal)
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    expected = {"GET": only(*FACILITATORS, then=OK), "POST": only(*FACILITATORS, then=REDIRECT)}
+    assert outcome_of(response) == expected[method][principal], f"{method} {url} as {principal}"
+    edited = method == "POST" and principal in FACILITATORS
+    assert (ValueStory.objects.get(pk=story.pk).title == data["title"]) is edited
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_matrix_results_not_shared_are_hidden_from_members(cast, client_for, principal):
+    """Results of a closed cycle not shared: facilitators read them; to members (and everyone
+    else) they are not there."""
+    cycle = _results_cycle(cast.public, cast, results_shared=False)
+    url = reverse("cycle_results", kwargs=_cycle_args(cycle))
+    expected = only(*FACILITATORS, then=OK, others=HIDDEN)
+    assert outcome_of(client_for(principal).get(url)) == expected[principal]

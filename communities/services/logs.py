@@ -1,5 +1,7 @@
 """The three logs every tool writes into: activity, notifications, audit."""
 
+from collections.abc import Iterable
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -38,8 +40,19 @@ def record_activity(
     )
 
 
-def notify(
-    recipient: User,
+def notify(recipient: User, verb: str, **fields) -> Notification:
+    """Tell one person something.
+
+    `verb` is a declared event with a notice (communities.events); the notification keeps the
+    event and its parameters, and is told when read, in the reader's language and time zone.
+    Takes the arguments of `notify_many`.
+    """
+    [notification] = notify_many([recipient], verb, **fields)
+    return notification
+
+
+def notify_many(
+    recipients: Iterable[User],
     verb: str,
     *,
     url: str = "",
@@ -47,22 +60,24 @@ def notify(
     actor: User | None = None,
     target: str = "",
     **params,
-) -> Notification:
-    """Tell one person something.
-
-    `verb` is a declared event with a notice (communities.events); the notification keeps the
-    event and `params`, and is told when read, in the reader's language and time zone.
-    """
+) -> list[Notification]:
+    """Tell people the same thing, in one insert however many (a cycle opening tells every
+    member)."""
     events.require(verb, has="notice")
-    return Notification.objects.create(
-        recipient=recipient,
-        community=community,
-        actor=actor,
-        verb=verb,
-        params=events.store_params(params),
-        url=url[:500],
-        target=target,
-    )
+    stored = events.store_params(params)
+    rows = [
+        Notification(
+            recipient=recipient,
+            community=community,
+            actor=actor,
+            verb=verb,
+            params=stored,
+            url=url[:500],
+            target=target,
+        )
+        for recipient in recipients
+    ]
+    return Notification.objects.bulk_create(rows, batch_size=500)
 
 
 def notify_collapsed(

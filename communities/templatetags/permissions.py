@@ -28,6 +28,9 @@ RULES = frozenset(
         "can_change_document",
         "can_see_document",
         "can_change_folder",
+        "can_respond",
+        "can_see_results",
+        "can_edit_story",
     }
 )
 

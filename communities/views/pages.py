@@ -6,6 +6,7 @@ from django.shortcuts import render
 from communities import selectors
 from communities.activity import with_current_targets
 from communities.forms import DirectoryForm
+from communities.home import home_panels
 from communities.http import community_view, paginate, query_without_page
 from communities.permissions import Access
 
@@ -60,6 +61,7 @@ def community(request: HttpRequest, access: Access) -> HttpResponse:
         "member_count": selectors.member_count(access.community),
         "pending_request": selectors.pending_request_of(access),
         "feed": feed,
+        "home_panels": home_panels(access),
     }
     template = "communities/community.html"
     if request.htmx and request.htmx.target == "feed-more":

@@ -1,13 +1,15 @@
 // Drafts: what people type in a form marked data-draft="<key>" is kept in this browser until
 // the server says it stored it (the praxis_draft_sent cookie, set by core/drafts.py). After a
 // failed submission — session expired, rate limit, server error, connection lost — the text is
-// put back into the empty form, with a notice and a way to discard it.
+// put back into the empty form, with a notice and a way to discard it. Radio buttons and
+// checkboxes (an assessment's answers) are kept too: which of them are ticked, by name.
 (function () {
   "use strict";
 
   var PREFIX = "praxis:draft:";
   var SENT_COOKIE = "praxis_draft_sent";
-  var FIELDS = "textarea[name], input[type=text][name]";
+  var FIELDS = "textarea[name], input[type=text][name], input[type=number][name]";
+  var CHOICES = "input[type=radio][name], input[type=checkbox][name]";
   var timers = {};
 
   function storage() {
@@ -28,10 +30,22 @@
     if (key && store) store.removeItem(PREFIX + key);
   }
 
+  function kept(field) {
+    return field.name !== "draft" && !field.closest("[data-draft-skip]");
+  }
+
   function fieldsOf(form) {
-    return Array.prototype.filter.call(form.querySelectorAll(FIELDS), function (field) {
-      return field.name !== "draft" && !field.closest("[data-draft-skip]");
-    });
+    return Array.prototype.filter.call(form.querySelectorAll(FIELDS), kept);
+  }
+
+  function choicesOf(form) {
+    return Array.prototype.filter.call(form.querySelectorAll(CHOICES), kept);
+  }
+
+  // Whether the person changed anything the page was sent with.
+  function edited(form) {
+    return fieldsOf(form).some(function (field) { return field.value !== field.defaultValue; }) ||
+      choicesOf(form).some(function (input) { return input.checked !== input.defaultChecked; });
   }
 
   function save(form) {
@@ -43,8 +57,15 @@
       values[field.name] = field.value;
       if (field.value.trim() && field.value !== field.defaultValue) typed = true;
     });
+    var ticked = {};
+    choicesOf(form).forEach(function (input) {
+      if (!ticked[input.name]) ticked[input.name] = [];
+      if (input.checked) ticked[input.name].push(input.value);
+      if (input.checked !== input.defaultChecked) typed = true;
+    });
     var key = PREFIX + form.dataset.draft;
-    if (typed) store.setItem(key, JSON.stringify({ fields: values, saved: Date.now() }));
+    var draft = { fields: values, choices: ticked, saved: Date.now() };
+    if (typed) store.setItem(key, JSON.stringify(draft));
     else store.removeItem(key);
   }
 
@@ -61,6 +82,7 @@
     discard.textContent = form.dataset.draftDiscard || "Discard it";
     discard.addEventListener("click", function () {
       fieldsOf(form).forEach(function (field) { field.value = field.defaultValue; });
+      choicesOf(form).forEach(function (input) { input.checked = input.defaultChecked; });
       var store = storage();
       if (store) store.removeItem(PREFIX + form.dataset.draft);
       box.remove();
@@ -78,15 +100,22 @@
     if (!raw) return;
     var draft;
     try { draft = JSON.parse(raw); } catch (error) { return; }
-    var fields = fieldsOf(form);
     // The server sent the form back with what was typed (a validation error): it wins.
-    var edited = fields.some(function (field) { return field.value !== field.defaultValue; });
-    if (edited) return;
+    if (edited(form)) return;
     var restored = false;
-    fields.forEach(function (field) {
+    fieldsOf(form).forEach(function (field) {
       var value = draft.fields && draft.fields[field.name];
       if (typeof value === "string" && value !== field.value) {
         field.value = value;
+        restored = true;
+      }
+    });
+    choicesOf(form).forEach(function (input) {
+      var ticked = draft.choices && draft.choices[input.name];
+      if (!Array.isArray(ticked)) return;
+      var checked = ticked.indexOf(input.value) !== -1;
+      if (checked !== input.checked) {
+        input.checked = checked;
         restored = true;
       }
     });
@@ -110,12 +139,15 @@
     });
   }
 
-  document.addEventListener("input", function (event) {
+  function changed(event) {
     var form = event.target.closest && event.target.closest("form[data-draft]");
     if (!form) return;
     clearTimeout(timers[form.dataset.draft]);
     timers[form.dataset.draft] = setTimeout(function () { save(form); }, 250);
-  });
+  }
+  document.addEventListener("input", changed);
+  // Ticking a box or a radio button is a change, and not an input in every browser.
+  document.addEventListener("change", changed);
   // Saved again right before sending, so not even the last word waits on the timer.
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-draft]");

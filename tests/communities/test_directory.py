@@ -125,7 +125,7 @@ def test_directory_my_communities_mark_suspensions(cast, facilitator_client, mem
 # --- The community's tabs (communities/tabs.py) -----------------------------------------------
 
 EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents"]
-MEMBER_TABS = [*EVERYONE_TABS, "Members"]
+MEMBER_TABS = [*EVERYONE_TABS, "Assessments", "Members"]
 FACILITATOR_TABS = [*MEMBER_TABS, "Invitations", "Review queue", "Audit log"]
 ORGANIZER_TABS = [*FACILITATOR_TABS, "Settings"]
 
@@ -190,6 +190,7 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
         "Forums": reverse("forum_list", args=[slug]),
         "Latest": reverse("latest", args=[slug]),
         "Documents": reverse("documents", args=[slug]),
+        "Assessments": reverse("assessments", args=[slug]),
         "Members": reverse("members", args=[slug]),
         "Join requests": reverse("join_requests", args=[slug]),
         "Invitations": reverse("invitations", args=[slug]),
@@ -202,6 +203,7 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
         ("Latest", "latest"),
         ("Documents", "documents"),
         ("Documents", "documents_trash"),
+        ("Assessments", "assessments"),
         ("Members", "members"),
         ("Review queue", "moderation_queue"),
     ]:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from accounts.demo import DEMO_PASSWORD, seed_people
+from assessments.demo import seed_assessments
 from communities.demo import seed_communities
 from documents.demo import seed_documents
 from forums.demo import seed_forums
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         communities = seed_communities({person.email: person for person in people})
         seed_forums(communities)
         seed_documents(communities)
+        seed_assessments(communities)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for community in communities:
             self.stdout.write(f"  {reverse('community', args=[community.slug])}  {community.name}")

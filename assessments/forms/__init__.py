@@ -1,0 +1,1 @@
+"""The assessments' forms, one module per part (builder, answers, cycles, stories)."""

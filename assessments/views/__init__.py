@@ -1,0 +1,2 @@
+"""The assessments' pages, one module per part; each module lists its own `urls`
+(assessments/urls.py puts them together)."""
