@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in one process a core, two at most (pytest-xdist); tests/conftest.py keeps their
+# databases, Redis and Celery workers apart. PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_XDIST ?= -n auto --maxprocesses=2 --dist loadfile
 
 .PHONY: help install messages run serve test lint format worker beat makemessages clean bench
 
@@ -46,7 +49,7 @@ run: install messages
 test: install messages
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

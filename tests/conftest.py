@@ -21,6 +21,60 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 STRICT = os.environ.get("COP_STRICT_TESTS") == "1"
 TEST_PASSWORD = "a-Long-test-passphrase-42"
 
+# --- One process of several (pytest-xdist) ----------------------------------------------------
+# `make test` runs the suite in two processes (gw0, gw1). pytest-django gives each its own test
+# database (test_praxis_gw0, …); each also needs Redis databases of its own: every test empties
+# the cache (FLUSHDB), and the Celery worker a process starts must take only that process's
+# tasks, the ones whose rows are in its test database. Live servers and gunicorn take free ports,
+# and temporary folders are already per process (tmp_path_factory).
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "" when the suite runs in one process
+
+
+def _redis_databases_of_this_worker() -> None:
+    """Move REDIS_URL, CELERY_BROKER_URL and CELERY_RESULT_BACKEND of process gwN to Redis
+    databases N × span further (span: how many the configured URLs cover), e.g. 0/1 for gw0 and
+    2/3 for gw1. Django's settings were read before this file (pytest-django loads them first),
+    so they are changed here too; the environment carries it to the worker and subprocesses."""
+    import re
+
+    if not XDIST_WORKER:
+        return
+    names = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    redis_url = re.compile(r"^(rediss?://[^/?#]*)(?:/(\d*))?(.*)$")
+    urls = {name: match for name in names if (match := redis_url.match(os.environ.get(name, "")))}
+    if not urls:
+        return
+    numbers = [int(match.group(2) or 0) for match in urls.values()]
+    shift = int(XDIST_WORKER.removeprefix("gw")) * (max(numbers) - min(numbers) + 1)
+    moved = {}
+    for name, match in urls.items():
+        number = int(match.group(2) or 0) + shift
+        if number > 15:
+            raise pytest.UsageError(
+                f"{name} of xdist worker {XDIST_WORKER} would be Redis database {number} (of "
+                "0-15): use lower database numbers or fewer processes (-n)."
+            )
+        moved[match.group(0)] = f"{match.group(1)}/{number}{match.group(3)}"
+        os.environ[name] = moved[match.group(0)]
+
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    if isinstance(cache.get("LOCATION"), str) and cache["LOCATION"] in moved:
+        cache["LOCATION"] = moved[cache["LOCATION"]]
+    for setting in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        value = getattr(settings, setting, None)
+        if isinstance(value, str) and value in moved:
+            setattr(settings, setting, moved[value])
+    from cop.celery import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+
+
+_redis_databases_of_this_worker()
+
 
 def require(available: bool, what: str) -> None:
     """Skip (laptop) or fail (CI, strict) when something a test needs is not there."""
@@ -128,7 +182,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     env["COP_DATA_DIR"] = str(data_dir)
     env.pop("EMAIL_URL", None)
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), "praxis-test-worker.log"), "w")  # noqa: SIM115
+    log_name = f"praxis-test-worker{'-' + XDIST_WORKER if XDIST_WORKER else ''}.log"
+    log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), log_name), "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
         [
             sys.executable,

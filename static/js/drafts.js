@@ -148,10 +148,13 @@
   document.addEventListener("input", changed);
   // Ticking a box or a radio button is a change, and not an input in every browser.
   document.addEventListener("change", changed);
-  // Saved again right before sending, so not even the last word waits on the timer.
+  // Saved again right before sending, so not even the last word waits on the timer; and the
+  // timer is stopped, or it would save the draft again after a quick answer had cleared it.
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-draft]");
-    if (form) save(form);
+    if (!form) return;
+    clearTimeout(timers[form.dataset.draft]);
+    save(form);
   }, true);
   // htmx answers (a reply appended in place) may carry the cookie, and bring new forms.
   document.addEventListener("htmx:afterRequest", forgetSent);
