@@ -129,12 +129,18 @@ def update_survey(survey: Survey, *, actor: User, title: str, description: str) 
 # --- Sections -------------------------------------------------------------------------------
 
 
+def _in_editable(item: Section | Question, actor: User) -> tuple[Editable, Section | Question]:
+    """The editable revision, and where `item` (of the revision the person was looking at) is
+    in it; refused when that revision is no longer the survey's latest."""
+    editable = editable_revision(item.revision.survey, actor=actor)
+    found = editable.sections if isinstance(item, Section) else editable.questions
+    if item.pk not in found:
+        raise AssessmentError(STALE)
+    return editable, found[item.pk]
+
+
 def _editable_section(section: Section, actor: User) -> tuple[Editable, Section]:
-    editable = editable_revision(section.revision.survey, actor=actor)
-    try:
-        return editable, editable.section(section.pk)
-    except KeyError:
-        raise AssessmentError(STALE) from None
+    return _in_editable(section, actor)
 
 
 def _renumber(items) -> None:
@@ -179,21 +185,34 @@ def update_section(section: Section, *, actor: User, title: str, description: st
     return True
 
 
-@transaction.atomic
-def move_section(section: Section, *, actor: User, offset: int) -> bool:
-    """Move a section up (-1) or down (+1); False at either end."""
-    siblings = list(section.revision.sections.order_by("position", "pk"))
-    index = next(i for i, item in enumerate(siblings) if item.pk == section.pk)
+def _siblings(item: Section | Question) -> list:
+    """The items `item` is ordered among: its revision's sections, or its section's questions."""
+    if isinstance(item, Section):
+        return list(item.revision.sections.order_by("position", "pk"))
+    return list(Question.objects.filter(section_id=item.section_id).order_by("position", "pk"))
+
+
+def _move(item: Section | Question, *, actor: User, offset: int) -> bool:
+    """Move a section or a question one place up (-1) or down (+1); False at either end —
+    checked before any copy, so a move that cannot happen never makes a new version."""
+    siblings = _siblings(item)
+    index = next(i for i, other in enumerate(siblings) if other.pk == item.pk)
     if _moved(siblings, index, offset) is None:
         return False
-    editable, target = _editable_section(section, actor)
-    siblings = list(editable.revision.sections.order_by("position", "pk"))
-    index = next(i for i, item in enumerate(siblings) if item.pk == target.pk)
+    _editable, target = _in_editable(item, actor)
+    siblings = _siblings(target)
+    index = next(i for i, other in enumerate(siblings) if other.pk == target.pk)
     moved = _moved(siblings, index, offset)
     if moved is None:
         return False
     _renumber(moved)
     return True
+
+
+@transaction.atomic
+def move_section(section: Section, *, actor: User, offset: int) -> bool:
+    """Move a section up (-1) or down (+1); False at either end."""
+    return _move(section, actor=actor, offset=offset)
 
 
 @transaction.atomic
@@ -209,11 +228,7 @@ def delete_section(section: Section, *, actor: User) -> bool:
 
 
 def _editable_question(question: Question, actor: User) -> tuple[Editable, Question]:
-    editable = editable_revision(question.revision.survey, actor=actor)
-    try:
-        return editable, editable.question(question.pk)
-    except KeyError:
-        raise AssessmentError(STALE) from None
+    return _in_editable(question, actor)
 
 
 def _question_fields(fields: dict) -> dict:
@@ -279,20 +294,7 @@ def update_question(
 @transaction.atomic
 def move_question(question: Question, *, actor: User, offset: int) -> bool:
     """Move a question up (-1) or down (+1) within its section; False at either end."""
-    siblings = list(question.section.questions.order_by("position", "pk"))
-    index = next(i for i, item in enumerate(siblings) if item.pk == question.pk)
-    if _moved(siblings, index, offset) is None:
-        return False
-    _editable, target = _editable_question(question, actor)
-    siblings = list(
-        Question.objects.filter(section_id=target.section_id).order_by("position", "pk")
-    )
-    index = next(i for i, item in enumerate(siblings) if item.pk == target.pk)
-    moved = _moved(siblings, index, offset)
-    if moved is None:
-        return False
-    _renumber(moved)
-    return True
+    return _move(question, actor=actor, offset=offset)
 
 
 @transaction.atomic

@@ -256,26 +256,29 @@ def section_move(request: HttpRequest, access: Access, survey_id: int, section_i
 def section_delete(request: HttpRequest, access: Access, survey_id: int, section_id: int):
     access.require("assessment.manage")
     section = selectors.access_section(access, survey_id, section_id)
-    item = section.revision.survey
-    if request.method == "POST":
-        try:
-            services.delete_section(section, actor=request.user)
-        except AssessmentError as error:
-            messages.error(request, str(error))
-            return _to_survey(item)
-        _saved(request, item, section.revision.number, True)
-        return _to_survey(item)
-    return _page(
+    return _delete(
         request,
         access,
+        section,
+        services.delete_section,
         "section_delete.html",
-        {
-            "survey": item,
-            "section": section,
-            "questions": list(section.questions.order_by("position", "pk")),
-            "frozen": section.revision.is_frozen,
-        },
+        {"section": section, "questions": list(section.questions.order_by("position", "pk"))},
     )
+
+
+def _delete(request, access: Access, item, delete, template: str, context: dict) -> HttpResponse:
+    """Ask to confirm (GET), then delete `item` — a section or a question — (POST)."""
+    survey = item.revision.survey
+    if request.method == "POST":
+        try:
+            delete(item, actor=request.user)
+        except AssessmentError as error:
+            messages.error(request, str(error))
+            return _to_survey(survey)
+        _saved(request, survey, item.revision.number, True)
+        return _to_survey(survey)
+    context = {"survey": survey, "frozen": item.revision.is_frozen, **context}
+    return _page(request, access, template, context)
 
 
 # --- Questions ------------------------------------------------------------------------------
@@ -388,20 +391,13 @@ def question_move(request: HttpRequest, access: Access, survey_id: int, question
 def question_delete(request: HttpRequest, access: Access, survey_id: int, question_id: int):
     access.require("assessment.manage")
     question = selectors.access_question(access, survey_id, question_id)
-    item = question.revision.survey
-    if request.method == "POST":
-        try:
-            services.delete_question(question, actor=request.user)
-        except AssessmentError as error:
-            messages.error(request, str(error))
-            return _to_survey(item)
-        _saved(request, item, question.revision.number, True)
-        return _to_survey(item)
-    return _page(
+    return _delete(
         request,
         access,
+        question,
+        services.delete_question,
         "question_delete.html",
-        {"survey": item, "question": question, "frozen": question.revision.is_frozen},
+        {"question": question},
     )
 
 

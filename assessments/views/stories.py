@@ -125,14 +125,15 @@ def value_story_new(request: HttpRequest, access: Access) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your story is shared with the community."))
         return redirect(sent.url)
+    return _form_page(request, access, form, story=None)
+
+
+def _form_page(request: HttpRequest, access: Access, form, *, story) -> HttpResponse:
+    """The story form, again with what was typed and why it was refused (400) after a failed
+    send."""
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below."))
-    context = {
-        "access": access,
-        "community": access.community,
-        "form": form,
-        "story": None,
-    }
+    context = {"access": access, "community": access.community, "form": form, "story": story}
     return render(
         request, "assessments/story_form.html", context, status=400 if form.errors else 200
     )
@@ -164,17 +165,7 @@ def value_story_edit(request: HttpRequest, access: Access, story_id: int) -> Htt
         if services.edit_story(story, actor=request.user, **form.cleaned_data):
             messages.success(request, _("The story is updated."))
         return redirect(story)
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below."))
-    context = {
-        "access": access,
-        "community": access.community,
-        "form": form,
-        "story": story,
-    }
-    return render(
-        request, "assessments/story_form.html", context, status=400 if form.errors else 200
-    )
+    return _form_page(request, access, form, story=story)
 
 
 @community_view
