@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,14 +30,6 @@ def _require_reader(access: Access) -> None:
     """The survey page and its preview: builders, and those who read results."""
     if not access.can("assessment.results"):
         access.require("assessment.manage")
-
-
-def _optional_url(name: str, *args) -> str | None:
-    """A link to another part's page, or None while that part is not installed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _page(request: HttpRequest, access: Access, template: str, context: dict, status=200):
@@ -125,7 +117,7 @@ def survey(request: HttpRequest, access: Access, survey_id: int) -> HttpResponse
     revision = selectors.survey_outline(item)
     slug = access.community.slug
     cycles = [
-        (cycle, _optional_url("cycle", slug, cycle.pk)) for cycle in selectors.survey_cycles(item)
+        (cycle, reverse("cycle", args=[slug, cycle.pk])) for cycle in selectors.survey_cycles(item)
     ]
     return _page(
         request,
@@ -136,7 +128,7 @@ def survey(request: HttpRequest, access: Access, survey_id: int) -> HttpResponse
             "revision": revision,
             "sections": revision.section_list,
             "cycles": cycles,
-            "new_cycle_url": _optional_url("cycle_new", slug, item.pk),
+            "new_cycle_url": reverse("cycle_new", args=[slug, item.pk]),
             "can_build": access.can("assessment.manage"),
         },
     )

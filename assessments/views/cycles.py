@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,6 @@ from communities import selectors as community_selectors
 from communities import submissions
 from communities.http import community_view
 from communities.permissions import Access, can_respond, can_see_results
-
-
-def _url_if_exists(name: str, *args) -> str:
-    """The address of a page another part of the app may not have added yet ("" then)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _cycle_fields(form: CycleForm) -> dict:
@@ -125,8 +117,8 @@ def _facilitation(access: Access, cycle: Cycle, now) -> dict | None:
         "members": members,
         "rate": round(100 * responses / members) if members else 0,
         "can_edit": access.can("assessment.manage"),
-        "results_url": _url_if_exists("cycle_results", access.community.slug, cycle.pk),
-        "survey_url": _url_if_exists("survey", access.community.slug, cycle.survey_id),
+        "results_url": reverse("cycle_results", args=[access.community.slug, cycle.pk]),
+        "survey_url": reverse("survey", args=[access.community.slug, cycle.survey_id]),
     }
 
 
@@ -173,7 +165,7 @@ def cycle(request: HttpRequest, access: Access, cycle_id: int) -> HttpResponse:
         "error": error,
         "facilitation": _facilitation(access, cycle, now),
         "results_url": (
-            _url_if_exists("cycle_results", access.community.slug, cycle.pk)
+            reverse("cycle_results", args=[access.community.slug, cycle.pk])
             if not answering and can_see_results(access, cycle, now=now)
             else ""
         ),
