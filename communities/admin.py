@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from communities import services
 from communities.models import (
     Activity,
     AuditEvent,
@@ -10,6 +14,7 @@ from communities.models import (
     Notification,
     SlugRedirect,
 )
+from communities.services.communities import SETTINGS_FIELDS
 
 
 class MembershipInline(admin.TabularInline):
@@ -20,14 +25,64 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["joined_at"]
 
 
+class CommunityAddForm(forms.ModelForm):
+    """Site staff create a community for someone: that person becomes its first organizer."""
+
+    organizer = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("email"),
+        label=_("Organizer"),
+        help_text=_("The person who will run the community; they become its first organizer."),
+    )
+
+    class Meta:
+        model = Community
+        fields = ["name", "slug", "theme", "description", "visibility", "join_policy", "language"]
+
+
 @admin.register(Community)
 class CommunityAdmin(admin.ModelAdmin):
+    """Creating and changing a community here goes through the same services as the site (the
+    organizer is made, the description rendered, the audit log written)."""
+
     list_display = ["name", "slug", "visibility", "join_policy", "language", "status", "created_at"]
     list_filter = ["visibility", "join_policy", "language", "status"]
     search_fields = ["name", "slug", "theme"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    # The orientation is the setup wizard's; a raw JSON box is no way to edit it.
+    exclude = ["orientation"]
     inlines = [MembershipInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CommunityAddForm
+            kwargs["fields"] = [*CommunityAddForm.Meta.fields, "organizer"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": [*CommunityAddForm.Meta.fields, "organizer"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        ip = request.META.get("REMOTE_ADDR")
+        if not change:
+            fields = {name: form.cleaned_data[name] for name in CommunityAddForm.Meta.fields}
+            created = services.create_community(
+                actor=request.user, organizer=form.cleaned_data["organizer"], ip=ip, **fields
+            )
+            # The admin goes on with this object (its address, its log entry).
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        stored = Community.objects.get(pk=obj.pk)
+        changes = {
+            name: getattr(obj, name) for name in form.changed_data if name in SETTINGS_FIELDS
+        }
+        services.update_community_settings(stored, actor=request.user, changes=changes, ip=ip)
 
 
 @admin.register(Membership)

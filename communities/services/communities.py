@@ -26,15 +26,20 @@ SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def create_community(*, actor: User, ip: str | None = None, **fields) -> Community:
-    """Create a community with the actor as its first organizer."""
-    community = Community(created_by=actor, **fields)
+def create_community(
+    *, actor: User, organizer: User | None = None, ip: str | None = None, **fields
+) -> Community:
+    """Create a community with its first organizer: the actor, or the person site staff name
+    (`organizer`) when they create it for someone from the admin."""
+    organizer = organizer or actor
+    community = Community(created_by=organizer, **fields)
     community.description_html = render_markdown(community.description)
     community.full_clean()
     community.save()
-    Membership.objects.create(community=community, user=actor, role=Membership.Role.ORGANIZER)
-    audit(actor, community, CommunityEvent.COMMUNITY_CREATE, community, ip=ip)
-    record_activity(community, actor, CommunityEvent.COMMUNITY_CREATE, community)
+    Membership.objects.create(community=community, user=organizer, role=Membership.Role.ORGANIZER)
+    details = {} if organizer == actor else {"organizer": organizer.email}
+    audit(actor, community, CommunityEvent.COMMUNITY_CREATE, community, details=details, ip=ip)
+    record_activity(community, organizer, CommunityEvent.COMMUNITY_CREATE, community)
     return community
 
 
