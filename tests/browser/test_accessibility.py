@@ -1,5 +1,6 @@
 """axe-core in Chromium on the pages, as each role sees them, at desktop and phone width: no
-serious or critical violation.
+serious or critical violation (English; anonymous visitors, outsiders and French are issue 17's
+to add).
 
 `PAGES` is the one list of pages checked: a page added to Praxis is added here. Each entry names
 who looks at it and how to find its address in the demo data.
@@ -50,7 +51,25 @@ class Page:
     address: Callable[[], str]
 
 
+EVERYONE = ("member", "facilitator", "organizer")
+FACILITATORS = ("facilitator", "organizer")
+
 PAGES = [
+    # The shell and the community's pages.
+    Page("my communities", EVERYONE, lambda: reverse("home")),
+    Page("community home", EVERYONE, lambda: reverse("community", args=[SLUG])),
+    Page("forums", EVERYONE, lambda: reverse("forum_list", args=[SLUG])),
+    Page("latest threads", EVERYONE, lambda: reverse("latest", args=[SLUG])),
+    Page("documents", EVERYONE, lambda: reverse("documents", args=[SLUG])),
+    Page("members", EVERYONE, lambda: reverse("members", args=[SLUG])),
+    Page("notifications", EVERYONE, lambda: reverse("notifications")),
+    Page("profile", EVERYONE, lambda: reverse("profile")),
+    Page("search", EVERYONE, lambda: reverse("search") + "?q=lesson"),
+    Page("invitations", FACILITATORS, lambda: reverse("invitations", args=[SLUG])),
+    Page("review queue", FACILITATORS, lambda: reverse("moderation_queue", args=[SLUG])),
+    Page("audit log", FACILITATORS, lambda: reverse("audit_log", args=[SLUG])),
+    Page("settings", ("organizer",), lambda: reverse("community_settings", args=[SLUG])),
+    # Assessments.
     Page("assessments", ("member", "facilitator"), lambda: reverse("assessments", args=[SLUG])),
     Page(
         "survey",
