@@ -450,6 +450,7 @@ def test_double_submit_of_a_new_forum_opens_one_forum(server, cast):
 
 def test_every_create_form_carries_a_one_time_key(cast, client_for):
     from documents import services
+    from tests.assessments.factories import make_survey
     from tests.documents.conftest import uploaded
 
     forum = forum_in(cast.public)
@@ -462,6 +463,8 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
     documents = f"/c/{slug}/documents/"
     version = f"{documents}{document.pk}/versions/new/"
     thread_page = thread.get_absolute_url()
+    assessments = f"/c/{slug}/assessments/"
+    builder = f"{assessments}s/{make_survey(cast.public).pk}/"
     forms = {
         "member": [
             (f"/c/{slug}/forums/{forum.slug}/new/", {"class": "composer"}),
@@ -473,8 +476,13 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
             (f"{documents}folders/new/", {"action": "", "method": "post"}),
             (document.get_absolute_url(), {"action": version}),
             (version, {"action": version}),
+            (f"{assessments}stories/new/", {"action": "", "method": "post"}),
         ],
         "facilitator": [
+            (f"{assessments}new/", {"action": "", "method": "post"}),
+            (f"{builder}sections/new/", {"action": "", "method": "post"}),
+            (f"{builder}questions/new/", {"action": "", "method": "post"}),
+            (f"{builder}cycles/new/", {"action": "", "method": "post"}),
             (f"/c/{slug}/invitations/", {"action": f"/c/{slug}/invitations/"}),
             (f"/c/{slug}/invitations/", {"action": f"/c/{slug}/invitations/link/"}),
             (f"/c/{slug}/forums/", {"action": "", "method": "post"}),

@@ -41,9 +41,25 @@ def _page(request: HttpRequest, access: Access, template: str, context: dict, st
     )
 
 
-def _to_survey(survey: Survey, anchor: str = "") -> HttpResponse:
+def _survey_url(survey: Survey, anchor: str = "") -> str:
     url = reverse("survey", args=[survey.community.slug, survey.pk])
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _to_survey(survey: Survey, anchor: str = "") -> HttpResponse:
+    return redirect(_survey_url(survey, anchor))
+
+
+def _added(request: HttpRequest, survey: Survey, viewed: int, create, anchor: str) -> HttpResponse:
+    """Add a section or a question once per form sent (a double click adds one), then show it."""
+    sent = submissions.once(
+        request, create, url=lambda made: _survey_url(survey, f"{anchor}-{made.pk}")
+    )
+    if sent.repeated:
+        messages.info(request, submissions.ALREADY_SENT)
+    else:
+        _saved(request, survey, viewed, True)
+    return redirect(sent.url)
 
 
 def _saved(request: HttpRequest, survey: Survey, viewed_number: int, done: bool) -> None:
@@ -190,9 +206,13 @@ def section_new(request: HttpRequest, access: Access, survey_id: int) -> HttpRes
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         viewed = selectors.survey_outline(item).number
-        section = services.add_section(item, actor=request.user, **form.cleaned_data)
-        _saved(request, item, viewed, True)
-        return _to_survey(item, f"section-{section.pk}")
+        return _added(
+            request,
+            item,
+            viewed,
+            lambda: services.add_section(item, actor=request.user, **form.cleaned_data),
+            "section",
+        )
     return _page(
         request,
         access,
@@ -312,14 +332,18 @@ def question_new(request: HttpRequest, access: Access, survey_id: int) -> HttpRe
     )
     if request.method == "POST" and form.is_valid():
         try:
-            question = services.add_question(
-                form.cleaned_data["section"], actor=request.user, **form.question_fields()
+            return _added(
+                request,
+                item,
+                revision.number,
+                lambda: services.add_question(
+                    form.cleaned_data["section"], actor=request.user, **form.question_fields()
+                ),
+                "question",
             )
         except AssessmentError as error:
             messages.error(request, str(error))
             return _to_survey(item)
-        _saved(request, item, revision.number, True)
-        return _to_survey(item, f"question-{question.pk}")
     return _page(
         request,
         access,

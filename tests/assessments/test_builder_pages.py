@@ -417,3 +417,33 @@ def test_builder_pages_link_to_the_cycles(cast, facilitator_client, survey):
     cycle_url = reverse("cycle", args=["open-practice", cycle.pk])
     assert f'href="{cycle_url}"' in page
     assert f'href="{reverse("cycle_new", args=["open-practice", survey.pk])}"' in page
+
+
+# --- Double submits -------------------------------------------------------------------------
+
+
+def test_builder_pages_a_double_submit_adds_one_section(survey, facilitator_client):
+    data = {"title": "Practice", "description": "", "submission": "a" * 32}
+
+    first = facilitator_client.post(_url(survey, "sections/new/"), data)
+    second = facilitator_client.post(_url(survey, "sections/new/"), data)
+
+    [section] = Section.objects.filter(revision__survey=survey, title="Practice")
+    assert first["Location"] == second["Location"] == _url(survey) + f"#section-{section.pk}"
+
+
+def test_builder_pages_a_double_submit_adds_one_question(survey, facilitator_client):
+    section = Section.objects.get(revision__survey=survey)
+    data = {
+        "section": section.pk,
+        "kind": Question.Kind.SHORT_TEXT,
+        "text": "Your school?",
+        "required": "on",
+        "submission": "b" * 32,
+    }
+
+    first = facilitator_client.post(_url(survey, "questions/new/"), data)
+    second = facilitator_client.post(_url(survey, "questions/new/"), data)
+
+    [question] = Question.objects.filter(section=section, text="Your school?")
+    assert first["Location"] == second["Location"] == _url(survey) + f"#question-{question.pk}"
