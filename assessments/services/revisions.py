@@ -41,9 +41,6 @@ class Editable:
     def section(self, pk: int) -> Section:
         return self.sections[pk]
 
-    def question(self, pk: int) -> Question:
-        return self.questions[pk]
-
 
 @transaction.atomic
 def editable_revision(survey: Survey, *, actor: User | None) -> Editable:
