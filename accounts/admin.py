@@ -9,7 +9,14 @@ from accounts.models import User
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "organization", "sector", "is_staff", "is_active"]
-    list_filter = ["sector", "is_staff", "is_active", "language", "digest_frequency"]
+    list_filter = [
+        "sector",
+        "may_create_communities",
+        "is_staff",
+        "is_active",
+        "language",
+        "digest_frequency",
+    ]
     search_fields = ["email", "display_name", "organization", "discipline"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -31,7 +38,16 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (
             _("Permissions"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+            {
+                "fields": [
+                    "is_active",
+                    "may_create_communities",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -103,6 +103,12 @@ class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
+    # Site staff mark organizers: where only they may start communities (SiteSettings).
+    may_create_communities = models.BooleanField(
+        _("may start communities"),
+        default=False,
+        help_text=_("Lets this person start communities when the site limits it to organizers."),
+    )
     digest_frequency = models.CharField(
         _("email digest"),
         max_length=10,

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -12,6 +13,7 @@ from communities.models import (
     JoinRequest,
     Membership,
     Notification,
+    SiteSettings,
     SlugRedirect,
 )
 from communities.services.communities import SETTINGS_FIELDS
@@ -83,6 +85,30 @@ class CommunityAdmin(admin.ModelAdmin):
             name: getattr(obj, name) for name in form.changed_data if name in SETTINGS_FIELDS
         }
         services.update_community_settings(stored, actor=request.user, changes=changes, ip=ip)
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """The installation's one row of settings: the list opens it, changes are audited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect("admin:communities_sitesettings_change", 1)
+
+    def get_object(self, request, object_id, from_field=None):
+        # The defaults until staff first save them.
+        return SiteSettings.current() if str(object_id) == "1" else None
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.update_site_settings(
+            actor=request.user, changes=changes, ip=request.META.get("REMOTE_ADDR")
+        )
 
 
 @admin.register(Membership)

@@ -225,6 +225,7 @@ class CommunityEvent(models.TextChoices):
     MEMBER_REINSTATE = "member.reinstate", _("Member reinstated")
     MEMBER_SILENCE = "member.silence", _("Member silenced")
     MEMBER_UNSILENCE = "member.unsilence", _("Member can post again")
+    SITE_SETTINGS = "site.settings", _("Site settings changed")
 
 
 def _decline(values: Mapping[str, object]) -> Promise:

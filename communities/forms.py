@@ -133,6 +133,21 @@ class CommunitySettingsForm(forms.ModelForm):
             raise ValidationError(_("This address used to belong to another community."))
         return slug
 
+    def clean(self):
+        cleaned = super().clean()
+        core, active, occasional = (
+            cleaned.get(name)
+            for name in ("core_threshold", "active_threshold", "occasional_threshold")
+        )
+        if None not in (core, active, occasional) and not core > active > occasional >= 1:
+            raise ValidationError(
+                _(
+                    "The participation thresholds must go down from core to occasional, and "
+                    "occasional must be at least 1."
+                )
+            )
+        return cleaned
+
 
 class InviteRoleMixin:
     """Limits the role choices to those the inviter may give."""

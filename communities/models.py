@@ -90,6 +90,27 @@ class Community(models.Model):
             "Uploads that would take the library past this size are refused (empty: no limit)."
         ),
     )
+    # Participation levels (the facilitator's dashboard): contributions over a rolling 90 days
+    # at or above which a member counts as core, active, occasional; one or more is peripheral,
+    # none inactive.
+    core_threshold = models.PositiveSmallIntegerField(
+        _("contributions to count as core"),
+        default=20,
+        help_text=_("Posts, documents, answers and stories in 90 days for the core group."),
+    )
+    active_threshold = models.PositiveSmallIntegerField(
+        _("contributions to count as active"),
+        default=6,
+        help_text=_("Fewer than the core threshold, at least this many in 90 days: active."),
+    )
+    occasional_threshold = models.PositiveSmallIntegerField(
+        _("contributions to count as occasional"),
+        default=2,
+        help_text=_(
+            "At least this many in 90 days: occasional; fewer but one or more: peripheral; "
+            "none: inactive."
+        ),
+    )
     # The setup wizard's answers (purpose, audience, rhythm), kept for the facilitator.
     orientation = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -309,7 +330,11 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["community", "-created_at"])]
+        indexes = [
+            models.Index(fields=["community", "-created_at"]),
+            # Participation levels and health tiles: one person's activity in one community.
+            models.Index(fields=["community", "actor", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.summary
@@ -459,3 +484,89 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key[:12]} → {self.url}"
+
+
+class SiteSettings(models.Model):
+    """Settings of the whole installation that site staff change in the admin (one row)."""
+
+    class Creators(models.TextChoices):
+        ANYONE = "anyone", _("Anyone signed in")
+        ORGANIZERS = "organizers", _("Only people staff have marked as organizers")
+
+    community_creators = models.CharField(
+        _("who may start a community"),
+        max_length=12,
+        choices=Creators.choices,
+        default=Creators.ANYONE,
+    )
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+
+    def __str__(self) -> str:
+        return str(_("Site settings"))
+
+    @classmethod
+    def current(cls) -> "SiteSettings":
+        """The installation's settings (the defaults until staff save them)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class HelpRequest(models.Model):
+    """A member asking the community's facilitators for help: a private conversation."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="help_requests")
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_requests"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    # The page the member asked from, so facilitators see what they were looking at.
+    asked_from = models.CharField(_("asked from"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The last message, either side: the queue is ordered by it.
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["community", "state", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("help_request", args=[self.community.slug, self.pk])
+
+
+class HelpMessage(models.Model):
+    """One message of a help request, from the member or a facilitator."""
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=10_000)
+    body_html = models.TextField(editable=False, blank=True)
+    # Written by a facilitator (kept even if their role changes later).
+    from_facilitator = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("help message")
+        verbose_name_plural = _("help messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.body[:40]}"

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from communities.models import Community, Invitation, Membership
+from communities.models import Community, HelpRequest, Invitation, Membership, SiteSettings
 
 Role = Membership.Role
 
@@ -35,6 +35,7 @@ MEMBER = VIEW | {
     "document.upload",
     "assessment.respond",
     "assessment.story",
+    "help.ask",
 }
 FACILITATOR = MEMBER | {
     "community.facilitate",
@@ -46,6 +47,7 @@ FACILITATOR = MEMBER | {
     "document.manage",
     "assessment.manage",
     "assessment.results",
+    "help.answer",
 }
 ORGANIZER = FACILITATOR | {"community.manage", "member.promote", "assessment.report"}
 # Site staff oversee every community read-only; they act through /admin/.
@@ -189,6 +191,18 @@ def communities_visible_to(user) -> QuerySet[Community]:
             return Community.objects.all()
         visible |= Q(memberships__user=user, memberships__state=Membership.State.ACTIVE)
     return Community.objects.filter(visible).distinct()
+
+
+def can_create_community(user) -> bool:
+    """Who may start a community: anyone signed in, or only the people site staff marked as
+    organizers, as the site settings say (staff always may)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    if SiteSettings.current().community_creators == SiteSettings.Creators.ANYONE:
+        return True
+    return user.may_create_communities
 
 
 # --- Object rules ---------------------------------------------------------------------------
@@ -409,3 +423,17 @@ def can_edit_story(access: Access, story) -> bool:
     if not access.can("assessment.story"):
         return False
     return _is_own(access, story, "author_id")
+
+
+# --- Help desk --------------------------------------------------------------------------------
+
+
+def can_see_help_request(access: Access, help_request: HelpRequest) -> bool:
+    """A help request is private to the member who asked and the community's facilitators."""
+    if help_request.community_id != access.community.pk:
+        return False
+    if access.can("help.answer"):
+        return True
+    if not access.is_member:
+        return False
+    return help_request.asker_id == getattr(access.user, "pk", None)

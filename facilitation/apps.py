@@ -1,5 +1,15 @@
+"""The facilitators' layer above the tools: the set-up wizard, the dashboard and its health
+metrics, community guidelines, and search across a community's tools. It reads the tools through
+their selectors and the events every tool declares (communities.events)."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FacilitationConfig(AppConfig):
     name = "facilitation"
+    verbose_name = _("Facilitation")
+
+    def ready(self) -> None:
+        from facilitation.events import register_facilitation_events
+
+        register_facilitation_events()

@@ -553,6 +553,9 @@ def _settings(cast, community, person) -> Call:
         "flag_threshold": community.flag_threshold,
         "premoderated_posts": community.premoderated_posts,
         "post_rate_limit": community.post_rate_limit,
+        "core_threshold": community.core_threshold,
+        "active_threshold": community.active_threshold,
+        "occasional_threshold": community.occasional_threshold,
         "flag_rate_limit": community.flag_rate_limit,
     }
     return Call({"slug": community.slug}, data)

@@ -1,6 +1,10 @@
 """Every write of the communities app, one module per subject."""
 
-from communities.services.communities import create_community, update_community_settings
+from communities.services.communities import (
+    create_community,
+    update_community_settings,
+    update_site_settings,
+)
 from communities.services.invitations import (
     accept_invitation,
     accept_invitations_for_email,
@@ -70,5 +74,6 @@ __all__ = [
     "revoke_invitation",
     "suspend_member",
     "update_community_settings",
+    "update_site_settings",
     "withdraw_join_request",
 ]

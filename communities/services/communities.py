@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import User
 from communities.events import CommunityEvent
-from communities.models import Community, Membership, SlugRedirect
+from communities.models import Community, Membership, SiteSettings, SlugRedirect
 from communities.services.logs import audit, record_activity
 from core.markdown import render_markdown
 
@@ -22,6 +22,9 @@ SETTINGS_FIELDS = (
     "post_rate_limit",
     "flag_rate_limit",
     "storage_limit_mb",
+    "core_threshold",
+    "active_threshold",
+    "occasional_threshold",
 )
 
 
@@ -81,4 +84,21 @@ def update_community_settings(
         | ({"description": "changed"} if "description" in changed else {}),
         ip=ip,
     )
+    return changed
+
+
+@transaction.atomic
+def update_site_settings(*, actor: User, changes: dict, ip: str | None = None) -> list[str]:
+    """Site staff change the installation's settings (who may start communities, …)."""
+    site = SiteSettings.objects.select_for_update().filter(pk=1).first() or SiteSettings(pk=1)
+    changed = [name for name, value in changes.items() if getattr(site, name) != value]
+    if not changed:
+        return []
+    before = {name: getattr(site, name) for name in changed}
+    for name in changed:
+        setattr(site, name, changes[name])
+    site.full_clean()
+    site.save()
+    details = {name: {"from": before[name], "to": changes[name]} for name in changed}
+    audit(actor, None, CommunityEvent.SITE_SETTINGS, site, details=details, ip=ip)
     return changed

@@ -8,7 +8,7 @@ from communities.activity import with_current_targets
 from communities.forms import DirectoryForm
 from communities.home import home_panels
 from communities.http import community_view, paginate, query_without_page
-from communities.permissions import Access
+from communities.permissions import Access, can_create_community
 
 DIRECTORY_PAGE_SIZE = 20
 FEED_PAGE_SIZE = 20
@@ -29,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "memberships": list(selectors.memberships_of(request.user)),
         "pending_requests": list(selectors.pending_requests_of(request.user)),
+        "may_start_community": can_create_community(request.user),
         "form": form,
         "directory": directory,
         "query": query,

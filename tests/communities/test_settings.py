@@ -19,6 +19,9 @@ def _form(community: Community, **changes) -> dict:
         "flag_threshold": community.flag_threshold,
         "premoderated_posts": community.premoderated_posts,
         "post_rate_limit": community.post_rate_limit,
+        "core_threshold": community.core_threshold,
+        "active_threshold": community.active_threshold,
+        "occasional_threshold": community.occasional_threshold,
         "flag_rate_limit": community.flag_rate_limit,
     }
     return {**data, **changes}

@@ -1,0 +1,125 @@
+"""The facilitators' layer's own records: wizard drafts, community guidelines, the getting-started
+set-up of a launched community."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community
+
+
+class WizardDraft(models.Model):
+    """An organizer's set-up wizard in progress: what each step saved, resumed from /start/."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wizard_drafts"
+    )
+    # Each step's cleaned answers, by step name (JSON-safe values only).
+    data = models.JSONField(default=dict, blank=True)
+    # The furthest step reached (1 to 7).
+    step = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Set at launch: the draft is then finished and a new /start/ begins afresh.
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wizard draft")
+        verbose_name_plural = _("wizard drafts")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(launched_at__isnull=True),
+                name="one_open_wizard_draft_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} step {self.step}"
+
+
+class Guidelines(models.Model):
+    """A community's rules of the game, written by its facilitators with its members."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="guidelines"
+    )
+    body = models.TextField(_("guidelines"), max_length=20_000)
+    body_html = models.TextField(editable=False, blank=True)
+    # Where members propose changes (a thread of the community's forums).
+    discussion = models.ForeignKey(
+        "forums.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Empty while a draft only facilitators see.
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("community guidelines")
+        verbose_name_plural = _("community guidelines")
+
+    def __str__(self) -> str:
+        return f"{self.community}: guidelines"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class GuidelinesRevision(models.Model):
+    """One saved version of a community's guidelines (every save keeps one)."""
+
+    guidelines = models.ForeignKey(Guidelines, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(max_length=20_000)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("guidelines revision")
+        verbose_name_plural = _("guidelines revisions")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guidelines", "number"], name="one_guidelines_revision_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guidelines_id} r{self.number}"
+
+
+class CommunitySetup(models.Model):
+    """What the getting-started checklist of a launched community needs to remember: the threads
+    it made (the welcome post, the introductions thread)."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="setup")
+    welcome_thread = models.ForeignKey(
+        "forums.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    introductions_thread = models.ForeignKey(
+        "forums.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    launched_at = models.DateTimeField(default=timezone.now)
+    # Invitations sent at launch: "invite more" ticks once there are more than these.
+    invitations_at_launch = models.PositiveIntegerField(default=0)
+    # Set once every item is done: the checklist leaves the dashboard.
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("community set-up")
+        verbose_name_plural = _("community set-ups")
+
+    def __str__(self) -> str:
+        return f"{self.community}: set-up"
