@@ -116,10 +116,37 @@ class MemberFilterForm(forms.Form):
 
 
 class CommunitySettingsForm(forms.ModelForm):
+    # The page shows the settings in these groups, in this order.
+    GROUPS = (
+        (
+            _("The community"),
+            ("name", "slug", "theme", "description", "language", "status"),
+        ),
+        (_("Who sees it and who joins"), ("visibility", "join_policy")),
+        (
+            _("Moderation"),
+            (
+                "flag_threshold",
+                "premoderated_posts",
+                "post_rate_limit",
+                "flag_rate_limit",
+                "storage_limit_mb",
+            ),
+        ),
+        (
+            _("Participation levels"),
+            ("core_threshold", "active_threshold", "occasional_threshold"),
+        ),
+    )
+
     class Meta:
         model = Community
         fields = list(SETTINGS_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+
+    def groups(self) -> list[tuple[str, list]]:
+        """(legend, bound fields) for each group of settings."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"].lower()

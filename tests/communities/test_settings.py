@@ -192,3 +192,48 @@ def test_settings_description_markdown_is_rendered_and_sanitized(
     cast.public.refresh_from_db()
     assert "<script" not in cast.public.description_html
     assert AuditEvent.objects.get().details == {"description": "changed"}
+
+
+def test_settings_participation_thresholds_are_shown_grouped_and_saved(cast, organizer_client):
+    page = text(organizer_client.get("/c/open-practice/settings/"))
+    assert "Participation levels" in page
+    assert 'name="core_threshold"' in page
+
+    response = _save(
+        organizer_client, cast.public, core_threshold=12, active_threshold=5, occasional_threshold=2
+    )
+
+    assert response.status_code == 302
+    cast.public.refresh_from_db()
+    assert (cast.public.core_threshold, cast.public.active_threshold) == (12, 5)
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [(5, 5, 2), (10, 3, 3), (10, 4, 0), (3, 6, 1)],
+    ids=["core=active", "active=occasional", "occasional 0", "upside down"],
+)
+def test_settings_thresholds_must_go_down_from_core(cast, organizer_client, thresholds):
+    core, active, occasional = thresholds
+    response = _save(
+        organizer_client,
+        cast.public,
+        core_threshold=core,
+        active_threshold=active,
+        occasional_threshold=occasional,
+        theme="Typed and kept",
+    )
+
+    assert response.status_code == 400
+    assert "must go down from core to occasional" in text(response)
+    assert "Typed and kept" in text(response)
+    cast.public.refresh_from_db()
+    assert cast.public.core_threshold == 20
+
+
+def test_settings_groups_show_every_setting_once():
+    from communities.forms import CommunitySettingsForm
+    from communities.services.communities import SETTINGS_FIELDS
+
+    grouped = [name for _, names in CommunitySettingsForm.GROUPS for name in names]
+    assert sorted(grouped) == sorted(SETTINGS_FIELDS)
