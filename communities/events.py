@@ -225,6 +225,11 @@ class CommunityEvent(models.TextChoices):
     MEMBER_REINSTATE = "member.reinstate", _("Member reinstated")
     MEMBER_SILENCE = "member.silence", _("Member silenced")
     MEMBER_UNSILENCE = "member.unsilence", _("Member can post again")
+    HELP_REQUEST_CREATE = "help_request.create", _("Help requested")
+    HELP_REQUEST_REPLY = "help_request.reply", _("Help request followed up")
+    HELP_REQUEST_ANSWER = "help_request.answer", _("Help request answered")
+    HELP_REQUEST_CLOSE = "help_request.close", _("Help request closed")
+    HELP_REQUEST_REOPEN = "help_request.reopen", _("Help request reopened")
     SITE_SETTINGS = "site.settings", _("Site settings changed")
 
 
@@ -275,5 +280,21 @@ def register_community_events() -> None:
                 "%(reason)s"
             ),
             event.MEMBER_UNSILENCE: _("You can post in %(community_name)s again."),
+            # The help desk: the subject is the asker's words, shown only to the people of the
+            # conversation (never in the audit log).
+            event.HELP_REQUEST_CREATE: _(
+                "%(person)s asks the facilitators of %(community_name)s for help: “%(subject)s”."
+            ),
+            event.HELP_REQUEST_REPLY: (
+                _("%(person)s wrote again about their help request “%(subject)s”."),
+                _("%(count)s new messages from %(person)s about their help request “%(subject)s”."),
+            ),
+            event.HELP_REQUEST_ANSWER: (
+                _("%(person)s answered your help request “%(subject)s”."),
+                _("%(count)s new answers to your help request “%(subject)s”."),
+            ),
+            event.HELP_REQUEST_CLOSE: _("%(person)s closed your help request “%(subject)s”."),
+            event.HELP_REQUEST_REOPEN: _("%(person)s reopened their help request “%(subject)s”."),
         },
     )
+    register_detail_labels({"help_request": pgettext_lazy("audit detail", "Help request")})

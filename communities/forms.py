@@ -9,8 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from communities import events
 from communities.models import Community, Invitation, Membership, SlugRedirect
@@ -357,3 +358,71 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("All actions")), *events.choices(actions)]
+
+
+# --- Help desk --------------------------------------------------------------------------------
+
+
+class HelpReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Markdown: **bold**, _italic_, lists, links. Only you and the facilitators read it."
+        ),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message."))
+        return body
+
+
+class HelpRequestForm(HelpReplyForm):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    field_order = ["subject", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("What do you need help with?")
+        self.fields["body"].help_text = _(
+            "Say what you were trying to do and what happened. Only you and the facilitators "
+            "read it. Markdown: **bold**, _italic_, lists, links."
+        )
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"].strip()
+        if not subject:
+            raise ValidationError(_("Give your request a subject."))
+        return subject
+
+
+def safe_asked_from(value: str, *, host: str, secure: bool) -> str:
+    """The page a help request was asked from, when it is a page of this site given as a path
+    (and its query); "" for anything else (another site, a scheme, a protocol-relative address,
+    control characters, a path too long to keep)."""
+    value = (value or "").strip()
+    if not value.startswith("/") or value.startswith("//") or len(value) > 500:
+        return ""
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        return ""
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts={host}, require_https=secure):
+        return ""
+    return value
+
+
+class HelpQueueForm(forms.Form):
+    """The facilitators' queue filter (a bad value shows the open requests)."""
+
+    state = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("open", pgettext_lazy("help request state", "Open")),
+            ("answered", pgettext_lazy("help request state", "Answered")),
+            ("closed", pgettext_lazy("help request state", "Closed")),
+            ("all", pgettext_lazy("help requests", "All")),
+        ],
+    )

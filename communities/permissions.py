@@ -425,6 +425,18 @@ def can_edit_story(access: Access, story) -> bool:
     return _is_own(access, story, "author_id")
 
 
+# --- Community guidelines (the facilitation app passes its objects) ----------------------------
+
+
+def can_see_guidelines(access: Access, guidelines) -> bool:
+    """Published guidelines show to everyone who sees the community; a draft to facilitators."""
+    if not access.can("community.view"):
+        return False
+    if guidelines.published_at is not None:
+        return True
+    return access.can("community.facilitate")
+
+
 # --- Help desk --------------------------------------------------------------------------------
 
 
@@ -432,8 +444,77 @@ def can_see_help_request(access: Access, help_request: HelpRequest) -> bool:
     """A help request is private to the member who asked and the community's facilitators."""
     if help_request.community_id != access.community.pk:
         return False
-    if access.can("help.answer"):
+    if can_see_help_queue(access):
         return True
     if not access.is_member:
         return False
     return help_request.asker_id == getattr(access.user, "pk", None)
+
+
+def can_use_help_desk(access: Access) -> bool:
+    """Active members have a help desk page: their own requests (only to read once the
+    community is archived), and for facilitators the community's queue."""
+    return access.is_member
+
+
+def can_see_help_queue(access: Access) -> bool:
+    """Facilitators see every request of the community (still, read-only, once it is
+    archived)."""
+    if access.can("help.answer"):
+        return True
+    return access.can("community.facilitate")
+
+
+def _is_asker(access: Access, help_request: HelpRequest) -> bool:
+    return help_request.asker_id == getattr(access.user, "pk", None)
+
+
+def can_reply_help(access: Access, help_request: HelpRequest) -> bool:
+    """The asker and the facilitators write in a request until it is closed (reopen it
+    first); a silenced member still may, a suspended one or an archived community not."""
+    if not can_see_help_request(access, help_request):
+        return False
+    if help_request.state == HelpRequest.State.CLOSED:
+        return False
+    if access.can("help.answer"):
+        return True
+    return access.can("help.ask") and _is_asker(access, help_request)
+
+
+def can_close_help(access: Access, help_request: HelpRequest) -> bool:
+    """The asker or a facilitator closes a request that is not closed yet."""
+    if not can_see_help_request(access, help_request):
+        return False
+    if help_request.state == HelpRequest.State.CLOSED:
+        return False
+    if access.can("help.answer"):
+        return True
+    return access.can("help.ask") and _is_asker(access, help_request)
+
+
+def can_reopen_help(access: Access, help_request: HelpRequest) -> bool:
+    """The asker or a facilitator reopens a closed request."""
+    if not can_see_help_request(access, help_request):
+        return False
+    if help_request.state != HelpRequest.State.CLOSED:
+        return False
+    if access.can("help.answer"):
+        return True
+    return access.can("help.ask") and _is_asker(access, help_request)
+
+
+# --- Facilitator's dashboard ------------------------------------------------------------------
+
+
+def can_nudge(access: Access, target: Membership) -> bool:
+    """Facilitators nudge an active member of their community (not themselves); an archived
+    community is read-only, so nobody is nudged there."""
+    if not access.can("community.facilitate"):
+        return False
+    if access.community.is_archived:
+        return False
+    if target.community_id != access.community.pk:
+        return False
+    if not target.is_active:
+        return False
+    return target.user_id != getattr(access.user, "pk", None)

@@ -1,18 +1,27 @@
 """Reads that pages and other apps use; lists are filtered through an Access."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
 
 from accounts.models import User
 from communities.models import (
     Activity,
     AuditEvent,
     Community,
+    HelpMessage,
+    HelpRequest,
     Invitation,
     JoinRequest,
     Membership,
     Notification,
 )
-from communities.permissions import Access
+from communities.permissions import (
+    Access,
+    can_see_help_queue,
+    can_see_help_request,
+    can_use_help_desk,
+)
+from core.forms import MAX_ID
 
 ACTIVE = Membership.State.ACTIVE
 
@@ -245,3 +254,80 @@ def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(
         recipient=user, read_at__isnull=True, is_hidden=False
     ).count()
+
+
+# --- Help desk --------------------------------------------------------------------------------
+
+
+def open_help_requests(community: Community) -> QuerySet[HelpRequest]:
+    """The community's help requests waiting for a facilitator, newest first, with their askers.
+
+    For the facilitators' dashboard: callers check "help.answer" (or "community.facilitate").
+    """
+    return (
+        HelpRequest.objects.filter(community=community, state=HelpRequest.State.OPEN)
+        .select_related("asker")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def open_help_request_count(community: Community) -> int:
+    """How many of the community's help requests wait for a facilitator."""
+    return HelpRequest.objects.filter(community=community, state=HelpRequest.State.OPEN).count()
+
+
+def access_help_request(access: Access, request_id: int) -> HelpRequest:
+    """The community's help request `request_id` if this person may see it; otherwise Http404,
+    the same answer for "missing" and for "not yours" (its asker and community ride along)."""
+    if not 0 < request_id <= MAX_ID:
+        raise Http404
+    help_request = (
+        HelpRequest.objects.filter(community=access.community, pk=request_id)
+        .select_related("asker", "community", "closed_by")
+        .first()
+    )
+    if help_request is None or not can_see_help_request(access, help_request):
+        raise Http404
+    return help_request
+
+
+def help_messages_of(help_request: HelpRequest) -> QuerySet[HelpMessage]:
+    """A request's messages, oldest first, with their authors (call after access_help_request)."""
+    return (
+        HelpMessage.objects.filter(request=help_request)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def my_help_requests(access: Access) -> QuerySet[HelpRequest]:
+    """The person's own requests in the community: those not closed first, then newest."""
+    if not can_use_help_desk(access):
+        return HelpRequest.objects.none()
+    return (
+        HelpRequest.objects.filter(community=access.community, asker=access.user)
+        .annotate(
+            message_count=Count("messages"),
+            closed_last=Case(
+                When(state=HelpRequest.State.CLOSED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("closed_last", "-updated_at", "-id")
+    )
+
+
+def help_queue(access: Access, *, state: str = "") -> QuerySet[HelpRequest]:
+    """The community's requests for its facilitators, last message first, in one state or
+    all (`state` ""), with their askers."""
+    if not can_see_help_queue(access):
+        return HelpRequest.objects.none()
+    requests = HelpRequest.objects.filter(community=access.community)
+    if state:
+        requests = requests.filter(state=state)
+    return (
+        requests.select_related("asker")
+        .annotate(message_count=Count("messages"))
+        .order_by("-updated_at", "-id")
+    )

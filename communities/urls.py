@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import invitations, manage, membership, notifications, pages, requests
+from communities.views import help, invitations, manage, membership, notifications, pages, requests
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -63,4 +63,9 @@ urlpatterns = [
     path("c/<slug:slug>/invite/<str:token>/", invitations.accept, name="invitation"),
     path("c/<slug:slug>/settings/", manage.community_settings, name="community_settings"),
     path("c/<slug:slug>/audit/", manage.audit_log, name="audit_log"),
+    path("c/<slug:slug>/help/", help.help_requests, name="help_requests"),
+    path("c/<slug:slug>/help/new/", help.help_ask, name="help_ask"),
+    path("c/<slug:slug>/help/<int:request_id>/", help.help_request, name="help_request"),
+    path("c/<slug:slug>/help/<int:request_id>/close/", help.help_close, name="help_close"),
+    path("c/<slug:slug>/help/<int:request_id>/reopen/", help.help_reopen, name="help_reopen"),
 ]

@@ -5,6 +5,13 @@ from communities.services.communities import (
     update_community_settings,
     update_site_settings,
 )
+from communities.services.help import (
+    HelpError,
+    ask_for_help,
+    close_help,
+    reopen_help,
+    reply_to_help,
+)
 from communities.services.invitations import (
     accept_invitation,
     accept_invitations_for_email,
@@ -45,6 +52,11 @@ from communities.services.notifications import (
 )
 
 __all__ = [
+    "HelpError",
+    "ask_for_help",
+    "close_help",
+    "reopen_help",
+    "reply_to_help",
     "MembershipError",
     "accept_invitation",
     "accept_invitations_for_email",
