@@ -195,3 +195,19 @@ def answered_cycle_ids(access: Access, cycles) -> set[int]:
         cycle_id__in=list(keys), respondent_key__in=list(keys.values())
     ).values_list("cycle_id", "respondent_key")
     return {cycle_id for cycle_id, key in found if keys.get(cycle_id) == key}
+
+
+# --- Community health (the facilitators' dashboard) -----------------------------------------
+
+
+def open_cycle_responses(community, *, now=None) -> dict:
+    """The cycles open now and the responses they have (`cycles`, `responses`), in one query."""
+    now = now or timezone.now()
+    return Cycle.objects.filter(
+        community=community, opens_at__lte=now, closes_at__gt=now
+    ).aggregate(cycles=Count("pk", distinct=True), responses=Count("responses"))
+
+
+def has_cycles(community) -> bool:
+    """Whether the community has scheduled any assessment cycle."""
+    return Cycle.objects.filter(community=community).exists()

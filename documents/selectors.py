@@ -202,3 +202,11 @@ def unprocessed_versions(*, older_than: timedelta) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:PENDING_BATCH]
     )
+
+
+# --- Community health (the facilitators' dashboard) -----------------------------------------
+
+
+def has_documents(community) -> bool:
+    """Whether the community's library holds a document (the trash left out)."""
+    return Document.objects.live().filter(community=community).exists()

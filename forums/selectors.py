@@ -360,3 +360,127 @@ def post_labels(ids) -> dict[int, str]:
             pk__in=ids, hidden_at__isnull=True, is_pending=False, thread__hidden_at__isnull=True
         ).values_list("pk", "thread__title")
     )
+
+
+# --- Community health (the facilitators' dashboard) -----------------------------------------
+# Counts over a whole community, for facilitation.health: no Access here, the dashboard checks
+# "community.facilitate" before it asks.
+
+
+def _shown_posts(community) -> QuerySet[Post]:
+    """Posts every member sees: not hidden, not held, in a thread that is not hidden."""
+    return Post.objects.filter(
+        thread__community=community,
+        hidden_at__isnull=True,
+        is_pending=False,
+        thread__hidden_at__isnull=True,
+    )
+
+
+def _replies_by_others(thread_ref: str = "pk") -> QuerySet[Post]:
+    """Visible replies to the outer thread by someone other than its starter."""
+    return Post.objects.filter(
+        thread=OuterRef(thread_ref), number__gt=1, hidden_at__isnull=True, is_pending=False
+    ).exclude(author=OuterRef("author"))
+
+
+def post_counts(community, *, now, week) -> dict:
+    """Visible posts written in the last `week` and in the one before it (one query)."""
+    return _shown_posts(community).aggregate(
+        this_week=Count("pk", filter=Q(created_at__gt=now - week, created_at__lte=now)),
+        last_week=Count("pk", filter=Q(created_at__gt=now - 2 * week, created_at__lte=now - week)),
+    )
+
+
+def unanswered_threads(community, *, older_than) -> QuerySet[Thread]:
+    """Visible threads started before `older_than` that nobody but their starter has answered,
+    oldest first."""
+    from django.db.models import Exists
+
+    return (
+        Thread.objects.filter(
+            community=community,
+            hidden_at__isnull=True,
+            post_count__gt=0,
+            forum__is_archived=False,
+            created_at__lte=older_than,
+        )
+        .filter(~Exists(_replies_by_others()))
+        .select_related("community", "forum", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def first_reply_times(community, *, since) -> QuerySet[Thread]:
+    """Visible threads started since `since` that someone other than their starter answered,
+    each with `first_reply_at` and `wait` (how long the first such reply took)."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    first = _replies_by_others().order_by("created_at").values("created_at")[:1]
+    return (
+        Thread.objects.filter(
+            community=community, hidden_at__isnull=True, post_count__gt=0, created_at__gte=since
+        )
+        .annotate(first_reply_at=Subquery(first))
+        .filter(first_reply_at__isnull=False)
+        .annotate(
+            wait=ExpressionWrapper(
+                F("first_reply_at") - F("created_at"), output_field=DurationField()
+            )
+        )
+    )
+
+
+def moderation_queue_count(community) -> int:
+    """What the review queue holds: posts with open flags plus posts held for approval (as
+    `flagged_posts` and `pending_posts` list them), in one query."""
+    from django.db.models import Exists
+
+    from forums.models import Flag
+
+    open_flag = Exists(Flag.objects.filter(post=OuterRef("pk"), resolved_at__isnull=True))
+    counts = Post.objects.filter(thread__community=community).aggregate(
+        flagged=Count("pk", filter=Q(open_flag)),
+        pending=Count("pk", filter=Q(is_pending=True, hidden_at__isnull=True)),
+    )
+    return counts["flagged"] + counts["pending"]
+
+
+def reply_pairs(community, *, since) -> QuerySet:
+    """Replies since `since` grouped by (replier's sector, thread starter's sector): each row
+    has `replier_sector`, `starter_sector`, `replies`, `with_organizations` (both people name
+    their organization) and `crossing` (those whose organizations differ, ignoring case).
+
+    A reply is a visible post after a thread's first, by someone other than its starter.
+    """
+    from django.db.models import F
+    from django.db.models.functions import Lower, Trim
+
+    both_given = ~Q(author__organization="") & ~Q(thread__author__organization="")
+    return (
+        _shown_posts(community)
+        .filter(
+            number__gt=1,
+            created_at__gte=since,
+            author__isnull=False,
+            thread__author__isnull=False,
+        )
+        .exclude(author=F("thread__author"))
+        .annotate(
+            replier_sector=F("author__sector"),
+            starter_sector=F("thread__author__sector"),
+            replier_organization=Lower(Trim("author__organization")),
+            starter_organization=Lower(Trim("thread__author__organization")),
+        )
+        .order_by()
+        .values("replier_sector", "starter_sector")
+        .annotate(
+            replies=Count("pk"),
+            with_organizations=Count("pk", filter=both_given),
+            crossing=Count(
+                "pk",
+                filter=both_given & ~Q(replier_organization=F("starter_organization")),
+            ),
+        )
+        .order_by("replier_sector", "starter_sector")
+    )
