@@ -96,7 +96,7 @@ class Community(models.Model):
     core_threshold = models.PositiveSmallIntegerField(
         _("contributions to count as core"),
         default=20,
-        help_text=_("Posts, documents, answers and stories in 90 days for the core group."),
+        help_text=_("Threads, posts, documents and value stories in 90 days for the core group."),
     )
     active_threshold = models.PositiveSmallIntegerField(
         _("contributions to count as active"),

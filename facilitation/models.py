@@ -46,9 +46,7 @@ class WizardDraft(models.Model):
 class Guidelines(models.Model):
     """A community's rules of the game, written by its facilitators with its members."""
 
-    community = models.OneToOneField(
-        Community, on_delete=models.CASCADE, related_name="guidelines"
-    )
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="guidelines")
     body = models.TextField(_("guidelines"), max_length=20_000)
     body_html = models.TextField(editable=False, blank=True)
     # Where members propose changes (a thread of the community's forums).

@@ -449,6 +449,7 @@ def test_double_submit_of_a_new_forum_opens_one_forum(server, cast):
 
 
 def test_every_create_form_carries_a_one_time_key(cast, client_for):
+    from communities.services import ask_for_help
     from documents import services
     from tests.assessments.factories import make_survey
     from tests.documents.conftest import uploaded
@@ -465,6 +466,8 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
     thread_page = thread.get_absolute_url()
     assessments = f"/c/{slug}/assessments/"
     builder = f"{assessments}s/{make_survey(cast.public).pk}/"
+    asked = ask_for_help(cast.public, actor=cast.member, subject="Uploads", body="How?")
+    help_page = f"/c/{slug}/help/{asked.pk}/"
     forms = {
         "member": [
             (f"/c/{slug}/forums/{forum.slug}/new/", {"class": "composer"}),
@@ -477,6 +480,8 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
             (document.get_absolute_url(), {"action": version}),
             (version, {"action": version}),
             (f"{assessments}stories/new/", {"action": "", "method": "post"}),
+            (f"/c/{slug}/help/new/", {"action": f"/c/{slug}/help/new/"}),
+            (help_page, {"class": "help-reply"}),
         ],
         "facilitator": [
             (f"{assessments}new/", {"action": "", "method": "post"}),
@@ -486,6 +491,9 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
             (f"/c/{slug}/invitations/", {"action": f"/c/{slug}/invitations/"}),
             (f"/c/{slug}/invitations/", {"action": f"/c/{slug}/invitations/link/"}),
             (f"/c/{slug}/forums/", {"action": "", "method": "post"}),
+            (f"/c/{slug}/facilitate/welcome/", {"action": "", "method": "post"}),
+            (f"/c/{slug}/facilitate/introductions/", {"action": "", "method": "post"}),
+            (f"/c/{slug}/guidelines/", {"action": f"/c/{slug}/guidelines/start/"}),
         ],
     }
     for principal, pages in forms.items():

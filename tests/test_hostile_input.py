@@ -148,6 +148,11 @@ POST_FIELDS = [
     "premoderated_posts",
     "post_rate_limit",
     "flag_rate_limit",
+    "core_threshold",
+    "active_threshold",
+    "occasional_threshold",
+    "subject",
+    "practice",
     "login",
     "password",
     "email",
@@ -238,10 +243,12 @@ def _png() -> bytes:
 
 def _build_world(media_root: str) -> World:
     from assessments.services.stories import create_story
+    from communities import services as community_services
     from communities.models import Invitation, Membership, Notification
     from documents import services as documents
     from documents.demo import pdf_bytes
     from documents.tasks import process_version
+    from facilitation.guidelines import services as guidelines
     from forums import services as forums
     from forums.models import Attachment
     from tests.assessments.factories import make_cycle, make_survey
@@ -333,6 +340,17 @@ def _build_world(media_root: str) -> World:
         happened_on=timezone.localdate(),
     )
 
+    help_request = community_services.ask_for_help(
+        community, actor=cast.member, subject="Uploading", body="The button does nothing."
+    )
+    closed_help = community_services.ask_for_help(
+        community, actor=cast.member, subject="Solved", body="Found it."
+    )
+    community_services.close_help(closed_help, actor=cast.member)
+    guidelines.publish_guidelines(
+        guidelines.start_guidelines(community, actor=cast.organizer), actor=cast.organizer
+    )
+
     world.args = {
         "slug": community.slug,
         "forum_slug": forum.slug,
@@ -354,6 +372,8 @@ def _build_world(media_root: str) -> World:
         "question_id": question.pk,
         "cycle_id": open_cycle.pk,
         "story_id": story.pk,
+        "user_id": cast.member.pk,
+        "step": 1,
     }
     world.route_args = {
         "post_restore": {"post_id": hidden.pk},
@@ -365,6 +385,9 @@ def _build_world(media_root: str) -> World:
         "cycle_results": {"cycle_id": closed_cycle.pk},
         "cycle_export": {"cycle_id": closed_cycle.pk},
         "cycle_aggregates": {"cycle_id": closed_cycle.pk},
+        "help_request": {"request_id": help_request.pk},
+        "help_close": {"request_id": help_request.pk},
+        "help_reopen": {"request_id": closed_help.pk},
     }
     for principal in (*PRINCIPALS, "organizer"):
         recipient = cast.person(principal) or cast.member

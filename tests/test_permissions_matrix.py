@@ -98,6 +98,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     "notification_open": {"GET": signed_in(REDIRECT)},
     "profile": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
     "set_language": {"GET": everyone(NOT_ALLOWED), "POST": everyone(REDIRECT)},
+    # The set-up wizard: anyone signed in may start a community (the site's default setting);
+    # /start/ opens the furthest step of their draft.
+    "start": {"GET": signed_in(REDIRECT)},
+    "start_step": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
+    "start_discard": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
     # A community (cells for cast.public; see hidden_from_strangers for cast.private).
     "community": {"GET": everyone(OK)},
     "join": {
@@ -163,6 +168,53 @@ MATRIX: dict[str, dict[str, dict]] = {
         "POST": only("organizer", then=REDIRECT),
     },
     "audit_log": {"GET": only(*FACILITATORS, "staff", then=OK)},
+    # Guidelines: published, everyone who sees the community reads them and their history;
+    # facilitators draft them from the template (where there are none yet) and edit them.
+    "guidelines": {"GET": everyone(OK)},
+    "guidelines_start": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "guidelines_edit": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "guidelines_history": {"GET": everyone(OK)},
+    # The facilitators' dashboard, its one-click starter threads and nudges, and exports.
+    "facilitate": {"GET": only(*FACILITATORS, then=OK)},
+    "facilitate_welcome": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "facilitate_introductions": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    # Nudging the cast's member (a friendly notification).
+    "facilitate_nudge": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "export_members": {"GET": only(*FACILITATORS, then=OK)},
+    "export_activity": {"GET": only(*FACILITATORS, then=OK)},
+    # The help desk: members ask the facilitators; a request is a private conversation between
+    # the member who asked (the cast's member) and the facilitators. Anyone else, staff
+    # included, is not told it exists.
+    "help_requests": {"GET": only(*MEMBERS, then=OK)},
+    "help_ask": {"GET": only(*MEMBERS, then=OK), "POST": only(*MEMBERS, then=REDIRECT)},
+    "help_request": {
+        "GET": only(*MEMBERS, then=OK, others=HIDDEN),
+        "POST": only(*MEMBERS, then=REDIRECT, others=HIDDEN),
+    },
+    "help_close": {
+        "GET": only(*MEMBERS, then=OK, others=HIDDEN),
+        "POST": only(*MEMBERS, then=REDIRECT, others=HIDDEN),
+    },
+    # A closed request of the member's.
+    "help_reopen": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only(*MEMBERS, then=REDIRECT, others=HIDDEN),
+    },
     # Forums: anyone who sees the community reads them; members post and react; facilitators
     # open, edit and order the forums.
     "forum_list": {
@@ -469,6 +521,49 @@ def _join(cast, community, person) -> Call:
 def _withdraw(cast, community, person) -> Call:
     JoinRequestFactory(community=community)  # someone else's pending request
     return Call({"slug": community.slug})
+
+
+def _wizard_step(cast, community, person) -> Call:
+    data = {
+        "name": "Heritage keepers",
+        "theme": "Restoring listed buildings together",
+        "practice": "Architects, masons and planners.",
+        "language": "en",
+        "action": "next",
+    }
+    return Call({"step": 1}, data)
+
+
+def _wizard_draft(cast, community, person) -> Call:
+    from facilitation.wizard.drafts import save_step
+
+    if person is not None:
+        save_step(actor=person, number=1, answers={"name": "Heritage keepers"}, advance=True)
+    return Call()
+
+
+def _starter_thread(cast, community, person) -> Call:
+    forum = _forum(community, cast)
+    data = {"forum": forum.pk, "title": "Welcome!", "body": "Tell us about your practice."}
+    return Call({"slug": community.slug}, data)
+
+
+def _published_guidelines(cast, community, person, data=None) -> Call:
+    from facilitation.guidelines.services import publish_guidelines, start_guidelines
+
+    publish_guidelines(start_guidelines(community, actor=cast.organizer), actor=cast.organizer)
+    return Call({"slug": community.slug}, data or {})
+
+
+def _help_request(cast, community, person, data=None, *, closed=False) -> Call:
+    from communities.services import ask_for_help, close_help
+
+    asked = ask_for_help(
+        community, actor=cast.member, subject="The upload button", body="It does nothing."
+    )
+    if closed:
+        close_help(asked, actor=cast.member)
+    return Call({"slug": community.slug, "request_id": asked.pk}, data or {})
 
 
 def _plain_member(community, cast) -> Membership:
@@ -1115,6 +1210,35 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "document_restore": _trashed_document,
     "document_version_new": _version_new,
     "document_version_restore": _version_restore,
+    "start": _plain,
+    "start_step": _wizard_step,
+    "start_discard": _wizard_draft,
+    "guidelines": _published_guidelines,
+    "guidelines_start": _community,
+    "guidelines_edit": lambda cast, community, person: _published_guidelines(
+        cast, community, person, {"body": "Be kind; cite your sources.", "note": "Shorter"}
+    ),
+    "guidelines_history": _published_guidelines,
+    "export_members": _community,
+    "export_activity": _community,
+    "facilitate": _community,
+    "facilitate_welcome": _starter_thread,
+    "facilitate_introductions": _starter_thread,
+    "facilitate_nudge": lambda cast, community, person: Call(
+        {"slug": community.slug, "user_id": cast.member.pk},
+        {"message": "We miss your questions!"},
+    ),
+    "help_requests": _community,
+    "help_ask": lambda cast, community, person: Call(
+        {"slug": community.slug}, {"subject": "Uploading a video", "body": "How large may it be?"}
+    ),
+    "help_request": lambda cast, community, person: _help_request(
+        cast, community, person, {"body": "Which browser do you use?"}
+    ),
+    "help_close": _help_request,
+    "help_reopen": lambda cast, community, person: _help_request(
+        cast, community, person, closed=True
+    ),
     "search": _plain,
     "community_search": _with_a_thread,
     "assessments": _with_an_open_cycle,

@@ -7,103 +7,177 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0008_notification_params'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("communities", "0008_notification_params"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HelpMessage',
+            name="HelpMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=10000, verbose_name='message')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('from_facilitator', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=10000, verbose_name="message")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("from_facilitator", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'help message',
-                'verbose_name_plural': 'help messages',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "help message",
+                "verbose_name_plural": "help messages",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HelpRequest',
+            name="HelpRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('asked_from', models.CharField(blank=True, max_length=500, verbose_name='asked from')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("answered", "Answered"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "asked_from",
+                    models.CharField(blank=True, max_length=500, verbose_name="asked from"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'help request',
-                'verbose_name_plural': 'help requests',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "help request",
+                "verbose_name_plural": "help requests",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SiteSettings',
+            name="SiteSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_creators', models.CharField(choices=[('anyone', 'Anyone signed in'), ('organizers', 'Only people staff have marked as organizers')], default='anyone', max_length=12, verbose_name='who may start a community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "community_creators",
+                    models.CharField(
+                        choices=[
+                            ("anyone", "Anyone signed in"),
+                            ("organizers", "Only people staff have marked as organizers"),
+                        ],
+                        default="anyone",
+                        max_length=12,
+                        verbose_name="who may start a community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site settings',
-                'verbose_name_plural': 'site settings',
+                "verbose_name": "site settings",
+                "verbose_name_plural": "site settings",
             },
         ),
         migrations.AddField(
-            model_name='community',
-            name='active_threshold',
-            field=models.PositiveSmallIntegerField(default=6, help_text='Fewer than the core threshold, at least this many in 90 days: active.', verbose_name='contributions to count as active'),
+            model_name="community",
+            name="active_threshold",
+            field=models.PositiveSmallIntegerField(
+                default=6,
+                help_text="Fewer than the core threshold, at least this many in 90 days: active.",
+                verbose_name="contributions to count as active",
+            ),
         ),
         migrations.AddField(
-            model_name='community',
-            name='core_threshold',
-            field=models.PositiveSmallIntegerField(default=20, help_text='Posts, documents, answers and stories in 90 days for the core group.', verbose_name='contributions to count as core'),
+            model_name="community",
+            name="core_threshold",
+            field=models.PositiveSmallIntegerField(
+                default=20,
+                help_text="Threads, posts, documents and value stories in 90 days for the core group.",
+                verbose_name="contributions to count as core",
+            ),
         ),
         migrations.AddField(
-            model_name='community',
-            name='occasional_threshold',
-            field=models.PositiveSmallIntegerField(default=2, help_text='At least this many in 90 days: occasional; fewer but one or more: peripheral; none: inactive.', verbose_name='contributions to count as occasional'),
+            model_name="community",
+            name="occasional_threshold",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                help_text="At least this many in 90 days: occasional; fewer but one or more: peripheral; none: inactive.",
+                verbose_name="contributions to count as occasional",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['community', 'actor', 'created_at'], name='communities_communi_633ec6_idx'),
+            model_name="activity",
+            index=models.Index(
+                fields=["community", "actor", "created_at"], name="communities_communi_633ec6_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='helpmessage',
-            name='author',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="helpmessage",
+            name="author",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='helprequest',
-            name='asker',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='help_requests', to=settings.AUTH_USER_MODEL),
+            model_name="helprequest",
+            name="asker",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="help_requests",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='helprequest',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="helprequest",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='helprequest',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='help_requests', to='communities.community'),
+            model_name="helprequest",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="help_requests",
+                to="communities.community",
+            ),
         ),
         migrations.AddField(
-            model_name='helpmessage',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='communities.helprequest'),
+            model_name="helpmessage",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="communities.helprequest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(fields=['community', 'state', '-updated_at'], name='communities_communi_a8fb0b_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                fields=["community", "state", "-updated_at"], name="communities_communi_a8fb0b_idx"
+            ),
         ),
     ]

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.demo import DEMO_PASSWORD
 from assessments.models import Cycle, Survey, ValueStory
+from communities.models import HelpRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +45,11 @@ def _story() -> ValueStory:
     return ValueStory.objects.filter(community__slug=SLUG).first()
 
 
+def _help_request_url() -> str:
+    help_request = HelpRequest.objects.filter(community__slug=SLUG).first()
+    return reverse("help_request", args=[SLUG, help_request.pk])
+
+
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -69,6 +75,16 @@ PAGES = [
     Page("review queue", FACILITATORS, lambda: reverse("moderation_queue", args=[SLUG])),
     Page("audit log", FACILITATORS, lambda: reverse("audit_log", args=[SLUG])),
     Page("settings", ("organizer",), lambda: reverse("community_settings", args=[SLUG])),
+    # The facilitators' layer: dashboard, guidelines, help desk, the set-up wizard.
+    Page("dashboard", FACILITATORS, lambda: reverse("facilitate", args=[SLUG])),
+    Page("welcome post", ("facilitator",), lambda: reverse("facilitate_welcome", args=[SLUG])),
+    Page("guidelines", EVERYONE, lambda: reverse("guidelines", args=[SLUG])),
+    Page("guidelines history", ("member",), lambda: reverse("guidelines_history", args=[SLUG])),
+    Page("guidelines edit", ("facilitator",), lambda: reverse("guidelines_edit", args=[SLUG])),
+    Page("help requests", EVERYONE, lambda: reverse("help_requests", args=[SLUG])),
+    Page("ask for help", ("member",), lambda: reverse("help_ask", args=[SLUG])),
+    Page("help request", ("member", "facilitator"), lambda: _help_request_url()),
+    Page("start a community", ("organizer",), lambda: reverse("start_step", args=[1])),
     # Assessments.
     Page("assessments", ("member", "facilitator"), lambda: reverse("assessments", args=[SLUG])),
     Page(

@@ -124,9 +124,16 @@ def test_directory_my_communities_mark_suspensions(cast, facilitator_client, mem
 
 # --- The community's tabs (communities/tabs.py) -----------------------------------------------
 
-EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents"]
-MEMBER_TABS = [*EVERYONE_TABS, "Assessments", "Members"]
-FACILITATOR_TABS = [*MEMBER_TABS, "Invitations", "Review queue", "Audit log"]
+EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents", "Guidelines"]
+MEMBER_TABS = ["Home", "Forums", "Latest", "Documents", "Assessments", "Guidelines", "Members"]
+FACILITATOR_TABS = [
+    "Home",
+    "Dashboard",
+    *MEMBER_TABS[1:],
+    "Invitations",
+    "Review queue",
+    "Audit log",
+]
 ORGANIZER_TABS = [*FACILITATOR_TABS, "Settings"]
 
 
@@ -187,10 +194,12 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
     tabs = {label: href for label, href, _current in _tabs(response)}
     assert tabs == {
         "Home": reverse("community", args=[slug]),
+        "Dashboard": reverse("facilitate", args=[slug]),
         "Forums": reverse("forum_list", args=[slug]),
         "Latest": reverse("latest", args=[slug]),
         "Documents": reverse("documents", args=[slug]),
         "Assessments": reverse("assessments", args=[slug]),
+        "Guidelines": reverse("guidelines", args=[slug]),
         "Members": reverse("members", args=[slug]),
         "Join requests": reverse("join_requests", args=[slug]),
         "Invitations": reverse("invitations", args=[slug]),
@@ -206,6 +215,8 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
         ("Assessments", "assessments"),
         ("Members", "members"),
         ("Review queue", "moderation_queue"),
+        ("Dashboard", "facilitate"),
+        ("Guidelines", "guidelines"),
     ]:
         page = facilitator_client.get(reverse(url_name, args=[slug]))
         current = [label for label, _href, is_current in _tabs(page) if is_current]

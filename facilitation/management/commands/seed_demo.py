@@ -7,6 +7,7 @@ from accounts.demo import DEMO_PASSWORD, seed_people
 from assessments.demo import seed_assessments
 from communities.demo import seed_communities
 from documents.demo import seed_documents
+from facilitation.demo import seed_facilitation
 from forums.demo import seed_forums
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         seed_forums(communities)
         seed_documents(communities)
         seed_assessments(communities)
+        seed_facilitation(communities)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for community in communities:
             self.stdout.write(f"  {reverse('community', args=[community.slug])}  {community.name}")
