@@ -3,6 +3,7 @@ thread), its getting-started set-up, and a help request a member sent the facili
 Idempotent: nothing is added twice."""
 
 from django.db import transaction
+from django.urls import reverse
 
 from communities.models import Community, HelpRequest
 from communities.services import ask_for_help
@@ -25,5 +26,5 @@ def seed_facilitation(communities: list[Community]) -> None:
             subject="Embedding a GeoGebra applet in a post",
             body="I pasted the applet's link in my post but it shows as plain text. "
             "Is there a way to show the applet itself?",
-            asked_from=f"/c/{math.slug}/forums/",
+            asked_from=reverse("forum_list", args=[math.slug]),
         )

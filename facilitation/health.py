@@ -71,7 +71,7 @@ BOOKKEEPING = (
     "invitation.",
     "join_request.",
     "guidelines.",
-    "help.",
+    "help_request.",
 )
 
 ACTIVE = Membership.State.ACTIVE

@@ -282,6 +282,8 @@ def test_dashboard_tiles_link_where_one_acts_and_thresholds_show(cast, facilitat
         f"/c/{slug}/documents/",
         "#unanswered",
         "#participation",
+        f"/c/{slug}/facilitate/export/members.csv",
+        f"/c/{slug}/facilitate/export/activity.csv",
     ):
         assert f'href="{address}"' in page, address
     assert page.count('class="card h-100 tile') == 10
