@@ -465,42 +465,31 @@ def can_see_help_queue(access: Access) -> bool:
     return access.can("community.facilitate")
 
 
-def _is_asker(access: Access, help_request: HelpRequest) -> bool:
-    return help_request.asker_id == getattr(access.user, "pk", None)
+def _asker_or_facilitator(access: Access, help_request: HelpRequest, *, closed: bool) -> bool:
+    """A facilitator, or the member who asked, on a request that is closed or not (`closed`)."""
+    if not can_see_help_request(access, help_request):
+        return False
+    if (help_request.state == HelpRequest.State.CLOSED) != closed:
+        return False
+    if access.can("help.answer"):
+        return True
+    return access.can("help.ask") and help_request.asker_id == getattr(access.user, "pk", None)
 
 
 def can_reply_help(access: Access, help_request: HelpRequest) -> bool:
     """The asker and the facilitators write in a request until it is closed (reopen it
     first); a silenced member still may, a suspended one or an archived community not."""
-    if not can_see_help_request(access, help_request):
-        return False
-    if help_request.state == HelpRequest.State.CLOSED:
-        return False
-    if access.can("help.answer"):
-        return True
-    return access.can("help.ask") and _is_asker(access, help_request)
+    return _asker_or_facilitator(access, help_request, closed=False)
 
 
 def can_close_help(access: Access, help_request: HelpRequest) -> bool:
     """The asker or a facilitator closes a request that is not closed yet."""
-    if not can_see_help_request(access, help_request):
-        return False
-    if help_request.state == HelpRequest.State.CLOSED:
-        return False
-    if access.can("help.answer"):
-        return True
-    return access.can("help.ask") and _is_asker(access, help_request)
+    return _asker_or_facilitator(access, help_request, closed=False)
 
 
 def can_reopen_help(access: Access, help_request: HelpRequest) -> bool:
     """The asker or a facilitator reopens a closed request."""
-    if not can_see_help_request(access, help_request):
-        return False
-    if help_request.state != HelpRequest.State.CLOSED:
-        return False
-    if access.can("help.answer"):
-        return True
-    return access.can("help.ask") and _is_asker(access, help_request)
+    return _asker_or_facilitator(access, help_request, closed=True)
 
 
 # --- Facilitator's dashboard ------------------------------------------------------------------

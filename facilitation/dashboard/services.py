@@ -67,19 +67,37 @@ def _check_forum(community: Community, forum: Forum) -> None:
         raise DashboardError(_("Choose a forum of this community."))
 
 
+def _start_starter_thread(
+    community: Community, *, actor: User, forum: Forum, title: str, body: str, item: str
+) -> Thread:
+    """Start one of the set-up's threads (`item`: "welcome" or "introductions") once, and
+    remember it on the set-up for the checklist."""
+    _check_forum(community, forum)
+    setup = _setup_for_update(community)
+    field = f"{item}_thread"
+    if getattr(setup, f"{field}_id") is not None:
+        raise DashboardError(STARTED_ALREADY[item])
+    thread = forum_services.start_thread(forum, actor=actor, title=title, body=body)
+    setattr(setup, field, thread)
+    setup.save(update_fields=[field])
+    return thread
+
+
+STARTED_ALREADY = {
+    "welcome": _("The welcome post is written already."),
+    "introductions": _("The introductions thread is open already."),
+}
+
+
 @transaction.atomic
 def post_welcome(
     community: Community, *, actor: User, forum: Forum, title: str, body: str
 ) -> Thread:
     """Start the community's welcome post, pinned, and remember it for the checklist."""
-    _check_forum(community, forum)
-    setup = _setup_for_update(community)
-    if setup.welcome_thread_id is not None:
-        raise DashboardError(_("The welcome post is written already."))
-    thread = forum_services.start_thread(forum, actor=actor, title=title, body=body)
+    thread = _start_starter_thread(
+        community, actor=actor, forum=forum, title=title, body=body, item="welcome"
+    )
     forum_services.pin_thread(thread, actor=actor)
-    setup.welcome_thread = thread
-    setup.save(update_fields=["welcome_thread"])
     return thread
 
 
@@ -88,14 +106,9 @@ def post_introductions(
     community: Community, *, actor: User, forum: Forum, title: str, body: str
 ) -> Thread:
     """Start the community's "introduce yourself" thread and remember it for the checklist."""
-    _check_forum(community, forum)
-    setup = _setup_for_update(community)
-    if setup.introductions_thread_id is not None:
-        raise DashboardError(_("The introductions thread is open already."))
-    thread = forum_services.start_thread(forum, actor=actor, title=title, body=body)
-    setup.introductions_thread = thread
-    setup.save(update_fields=["introductions_thread"])
-    return thread
+    return _start_starter_thread(
+        community, actor=actor, forum=forum, title=title, body=body, item="introductions"
+    )
 
 
 @transaction.atomic
