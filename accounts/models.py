@@ -109,6 +109,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Lets this person start communities when the site limits it to organizers."),
     )
+    # The person's choice per kind of email (communities.emails): {"mentions": "immediate", …};
+    # a kind not in it has its default.
+    email_preferences = models.JSONField(_("email preferences"), default=dict, blank=True)
     digest_frequency = models.CharField(
         _("email digest"),
         max_length=10,

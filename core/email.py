@@ -13,8 +13,6 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
-SUBJECT_PREFIX = "[Praxis] "
-
 
 @dataclass(frozen=True)
 class RenderedEmail:
@@ -27,17 +25,24 @@ def render_email(
     template_prefix: str, *, context: dict, language: str | None = None
 ) -> RenderedEmail:
     """`<prefix>_subject.txt`, `<prefix>_body.txt` and, if it exists, `<prefix>_body.html`,
-    rendered in `language`."""
+    rendered in `language`, with `site_name` and `site_url` (templates/email/base.*) known."""
+    context = {"site_name": settings.COP_SITE_NAME, "site_url": settings.COP_SITE_URL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
-        body = render_to_string(f"{template_prefix}_body.txt", context)
+        # Plain text is not HTML: rendered by the engine that escapes nothing (cop/settings.py).
+        subject = render_to_string(f"{template_prefix}_subject.txt", context, using="text").strip()
+        body = render_to_string(f"{template_prefix}_body.txt", context, using="text")
         try:
             html_body = render_to_string(f"{template_prefix}_body.html", context)
         except TemplateDoesNotExist:
             html_body = ""
     # A header is one line: a template's stray line break would end it early.
     subject = " ".join(subject.splitlines())
-    return RenderedEmail(subject=SUBJECT_PREFIX + subject, body=body, html_body=html_body)
+    return RenderedEmail(subject=subject_prefix() + subject, body=body, html_body=html_body)
+
+
+def subject_prefix() -> str:
+    """What every subject starts with: the installation's name."""
+    return f"[{settings.COP_SITE_NAME}] "
 
 
 def build_message(

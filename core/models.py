@@ -20,6 +20,8 @@ class OutboxEmail(models.Model):
     subject = models.CharField(max_length=500)
     body = models.TextField()
     html_body = models.TextField(blank=True)
+    # Extra headers of this message (List-Unsubscribe, Reply-To, …).
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When the sweeper next hands it to a task, unless a task sent it before.
     next_attempt_at = models.DateTimeField()

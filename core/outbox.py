@@ -23,7 +23,7 @@ Imports point one way: this module → core.tasks → (in the task bodies) core.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -63,10 +63,18 @@ class OutgoingEmail:
     subject: str
     body: str
     html_body: str = ""
+    # Extra headers: List-Unsubscribe and List-Unsubscribe-Post, Reply-To.
+    headers: dict = field(default_factory=dict)
 
 
 def render_outgoing(
-    template_prefix: str, *, key: str, to: str, context: dict, language: str | None = None
+    template_prefix: str,
+    *,
+    key: str,
+    to: str,
+    context: dict,
+    language: str | None = None,
+    headers: dict | None = None,
 ) -> OutgoingEmail:
     """An email rendered now, in the recipient's language, ready for `queue_emails`."""
     rendered = render_email(template_prefix, context=context, language=language)
@@ -76,6 +84,7 @@ def render_outgoing(
         subject=rendered.subject[: OutboxEmail._meta.get_field("subject").max_length],
         body=rendered.body,
         html_body=rendered.html_body,
+        headers=dict(headers or {}),
     )
 
 
@@ -102,6 +111,7 @@ def queue_emails(emails: Iterable[OutgoingEmail]) -> list[int]:
                 subject=email.subject,
                 body=email.body,
                 html_body=email.html_body,
+                headers=email.headers,
                 created_at=now,
                 next_attempt_at=due,
             )
@@ -119,9 +129,13 @@ def queue_emails(emails: Iterable[OutgoingEmail]) -> list[int]:
     return ids
 
 
-def queue_email(*, key: str, to: str, subject: str, body: str, html_body: str = "") -> bool:
+def queue_email(
+    *, key: str, to: str, subject: str, body: str, html_body: str = "", headers: dict | None = None
+) -> bool:
     """Queue one email (see `queue_emails`); False when its key was already queued."""
-    email = OutgoingEmail(key=key, to=to, subject=subject, body=body, html_body=html_body)
+    email = OutgoingEmail(
+        key=key, to=to, subject=subject, body=body, html_body=html_body, headers=dict(headers or {})
+    )
     return bool(queue_emails([email]))
 
 

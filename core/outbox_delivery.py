@@ -207,7 +207,7 @@ def _message(row: OutboxEmail) -> EmailMultiAlternatives:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "praxis.invalid"
     digest = hashlib.sha256(row.key.encode()).hexdigest()[:24]
     # The same Message-ID on every try: a mail client shows a rare duplicate as one message.
-    headers = {"Message-ID": f"<{digest}.{row.pk}@{domain}>"}
+    headers = {**row.headers, "Message-ID": f"<{digest}.{row.pk}@{domain}>"}
     return build_message(
         to=row.to, subject=row.subject, body=row.body, html_body=row.html_body, headers=headers
     )

@@ -14,6 +14,9 @@ import uuid
 
 import pytest
 
+# Fixtures: a real SMTP server that keeps what it receives; the replies-by-email receiver.
+from tests.smtp import mail_receiver, smtp_sink  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told this is intended.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
