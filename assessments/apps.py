@@ -16,6 +16,10 @@ class AssessmentsConfig(AppConfig):
         from communities.tabs import register_tab
 
         register_assessment_events()
+        from assessments.events import AssessmentEvent as event
+        from communities.emails import map_events
+
+        map_events("assessments", [event.CYCLE_OPEN, event.CYCLE_REMIND, event.CYCLE_SHARE])
         register_activity_target(ValueStory, story_labels)
         register_home_panels()
         register_tab(

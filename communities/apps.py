@@ -13,7 +13,22 @@ class CommunitiesConfig(AppConfig):
 
         register_sent_hook("invitation", note_invitation_email_sent)
         register_community_events()
+        self._map_email_kinds()
         self._register_tabs()
+
+    def _map_email_kinds(self) -> None:
+        from communities.emails import map_events
+        from communities.events import CommunityEvent as event
+
+        membership = [event.INVITATION_ACCEPT, event.JOIN_REQUEST_APPROVE, event.MEMBER_ROLE]
+        map_events("membership", [*membership, event.JOIN_REQUEST_DECLINE])
+        map_events("membership", [event.INVITATION_EXPIRE])
+        sanctions = [event.MEMBER_SUSPEND, event.MEMBER_REINSTATE, event.MEMBER_SILENCE]
+        map_events("moderation", [*sanctions, event.MEMBER_UNSILENCE])
+        map_events("join_requests", [event.JOIN_REQUEST_CREATE])
+        map_events("help", [event.HELP_REQUEST_ANSWER, event.HELP_REQUEST_CLOSE])
+        asked = [event.HELP_REQUEST_CREATE, event.HELP_REQUEST_REPLY, event.HELP_REQUEST_REOPEN]
+        map_events("help_requests", asked)
 
     def _register_tabs(self) -> None:
         from communities.models import Community

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -13,7 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from communities import events
+from accounts.models import TIME_ZONE_CHOICES, User
+from communities import emails, events
 from communities.models import Community, Invitation, Membership, SlugRedirect
 from communities.services.communities import SETTINGS_FIELDS
 
@@ -110,8 +112,6 @@ class MemberFilterForm(forms.Form):
     organization = forms.CharField(label=_("Organization"), required=False, max_length=150)
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import User
-
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [("", _("All sectors")), *User.Sector.choices]
 
@@ -426,3 +426,56 @@ class HelpQueueForm(forms.Form):
             ("all", pgettext_lazy("help requests", "All")),
         ],
     )
+
+
+# --- Email preferences (communities.views.email) ----------------------------------------------
+
+
+class EmailPreferencesForm(forms.Form):
+    """A person's choice per kind of email, the digest's frequency, their time zone (when the
+    digest arrives, how dates read) and language. Kind fields are named `kind_<name>`."""
+
+    digest_frequency = forms.ChoiceField(
+        label=_("Digest"),
+        choices=[
+            (value, User.DigestFrequency(value).label)
+            for value in ("daily", "weekly", "off")  # the usual choices first
+        ],
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=emails.KINDS["digest"].help_text,
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIME_ZONE_CHOICES,
+        help_text=_("Digests arrive in your morning, and dates in emails are in this time zone."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the pages and emails. Empty: your browser's language."),
+    )
+
+    def __init__(self, *args, user: User, kinds: list, **kwargs):
+        initial = {
+            "digest_frequency": user.digest_frequency,
+            "time_zone": user.time_zone,
+            "language": user.language,
+            **{f"kind_{kind.name}": emails.preference(user, kind.name) for kind in kinds},
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["language"].choices = [("", _("My browser's language")), *settings.LANGUAGES]
+        for kind in kinds:
+            self.fields[f"kind_{kind.name}"] = forms.ChoiceField(
+                label=kind.label,
+                help_text=kind.help_text,
+                choices=kind.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+        self.kinds = kinds
+
+    def kind_fields(self, audience: str) -> list:
+        """The bound fields of the kinds for this audience (emails.MEMBERS, FACILITATORS)."""
+        return [self[f"kind_{kind.name}"] for kind in self.kinds if kind.audience == audience]
+
+    def preferences(self) -> dict[str, str]:
+        return {kind.name: self.cleaned_data[f"kind_{kind.name}"] for kind in self.kinds}

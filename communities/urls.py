@@ -1,10 +1,13 @@
 from django.urls import path
 
+from communities.views import email as email_views
 from communities.views import help, invitations, manage, membership, notifications, pages, requests
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/email/", email_views.email_preferences, name="email_preferences"),
+    path("email/unsubscribe/<str:token>/", email_views.unsubscribe, name="email_unsubscribe"),
     path("notifications/read-all/", notifications.mark_all_read, name="notifications_read_all"),
     path(
         "notifications/<int:notification_id>/read/",

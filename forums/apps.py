@@ -13,6 +13,14 @@ class ForumsConfig(AppConfig):
         from forums.selectors import post_labels, thread_labels
 
         register_forum_events()
+        from communities.emails import map_events
+        from forums.events import ForumEvent as event
+
+        map_events("mentions", [event.POST_MENTION])
+        map_events("replies", [event.POST_REPLY, event.THREAD_CREATE])
+        map_events("flags", [event.MODERATION_QUEUE])
+        outcomes = [event.POST_HIDE, event.POST_RESTORE, event.POST_APPROVE]
+        map_events("moderation", [*outcomes, event.THREAD_HIDE, event.THREAD_RESTORE])
         register_activity_target(Thread, thread_labels)
         register_activity_target(Post, post_labels)
         register_tab(

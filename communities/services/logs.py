@@ -113,7 +113,9 @@ def notify_collapsed(
     unread.params = events.store_params(params)
     unread.actor = actor
     unread.created_at = timezone.now()
-    unread.save(update_fields=["count", "params", "actor", "created_at"])
+    # News the email already told is news again: it goes out by email (or in the digest) anew.
+    unread.emailed_at = None
+    unread.save(update_fields=["count", "params", "actor", "created_at", "emailed_at"])
     return unread
 
 
