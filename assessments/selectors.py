@@ -211,3 +211,40 @@ def open_cycle_responses(community, *, now=None) -> dict:
 def has_cycles(community) -> bool:
     """Whether the community has scheduled any assessment cycle."""
     return Cycle.objects.filter(community=community).exists()
+
+
+# --- Digests (facilitation.digests) ------------------------------------------------------------
+
+
+def digest_cycles(community_ids, *, now) -> list[Cycle]:
+    """The cycles of these communities open at `now` and still taking answers, closing first
+    first, each with its community."""
+    return list(
+        Cycle.objects.filter(community_id__in=community_ids, opens_at__lte=now, closes_at__gt=now)
+        .exclude(salt="")
+        .select_related("community")
+        .order_by("closes_at", "pk")
+    )
+
+
+def responded_pairs(cycles, users) -> set[tuple[int, int]]:
+    """Which (cycle id, user id) of these cycles and people have a response, in one query: each
+    respondent key is computed here and looked up, so anonymous responses stay unnamed."""
+    from assessments.models import Response
+    from assessments.services.responses import respondent_key
+
+    keys = {
+        (cycle.pk, user.pk): respondent_key(cycle, user)
+        for cycle in cycles
+        if cycle.salt
+        for user in users
+    }
+    if not keys:
+        return set()
+    found = set(
+        Response.objects.filter(
+            cycle_id__in={cycle_id for cycle_id, _user in keys},
+            respondent_key__in=list(keys.values()),
+        ).values_list("cycle_id", "respondent_key")
+    )
+    return {pair for pair, key in keys.items() if (pair[0], key) in found}

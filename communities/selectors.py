@@ -331,3 +331,34 @@ def help_queue(access: Access, *, state: str = "") -> QuerySet[HelpRequest]:
         .annotate(message_count=Count("messages"))
         .order_by("-updated_at", "-id")
     )
+
+
+# --- Digests (facilitation.digests): one query for a batch of members --------------------------
+
+
+def digest_new_members(community_ids, *, since, until) -> QuerySet[Membership]:
+    """Active memberships of these communities begun in [since, until), with their people."""
+    return (
+        Membership.objects.filter(
+            community_id__in=community_ids,
+            state=Membership.State.ACTIVE,
+            joined_at__gte=since,
+            joined_at__lt=until,
+        )
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+
+
+def digest_notifications(user_ids, *, until) -> QuerySet[Notification]:
+    """These people's notifications not yet told by email (nor hidden), oldest first."""
+    return (
+        Notification.objects.filter(
+            recipient_id__in=user_ids,
+            emailed_at__isnull=True,
+            is_hidden=False,
+            created_at__lt=until,
+        )
+        .select_related("actor", "community")
+        .order_by("created_at", "pk")
+    )

@@ -210,3 +210,14 @@ def unprocessed_versions(*, older_than: timedelta) -> list[int]:
 def has_documents(community) -> bool:
     """Whether the community's library holds a document (the trash left out)."""
     return Document.objects.live().filter(community=community).exists()
+
+
+def digest_documents(community_ids, *, since, until) -> list[Document]:
+    """Documents shared in these communities in [since, until), the trash left out, newest
+    first, each with its community (facilitation.digests: one query for a batch of members)."""
+    return list(
+        Document.objects.live()
+        .filter(community_id__in=community_ids, created_at__gte=since, created_at__lt=until)
+        .select_related("community")
+        .order_by("-created_at", "-pk")
+    )

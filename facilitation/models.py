@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community
 
@@ -121,3 +122,75 @@ class CommunitySetup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community}: set-up"
+
+
+class DigestDelivery(models.Model):
+    """One member's digest for one period: claimed once, so a retry or a second beat tick never
+    sends it twice. A period with nothing new is claimed too (`empty`), and sends nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    # "daily:2026-12-07" or "weekly:2026-W49" (ISO week), in the member's time zone.
+    period = models.CharField(max_length=20)
+    frequency = models.CharField(max_length=10)
+    # What the digest covers: from the previous digest (or the period's length before) to then.
+    since = models.DateTimeField()
+    until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # The outbox row's key; empty when there was nothing to send.
+    email_key = models.CharField(max_length=200, blank=True)
+    empty = models.BooleanField(default=False)
+    # A test digest asked for from the preferences page (not a period's).
+    is_test = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_period")
+        ]
+        indexes = [models.Index(fields=["user", "-until"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period}"
+
+
+class InboundMessage(models.Model):
+    """One email that arrived at a reply address (facilitation/inbound.py): claimed by its
+    Message-ID before anything is posted, so the same message delivered twice posts once."""
+
+    class Outcome(models.TextChoices):
+        POSTED = "posted", pgettext_lazy("email reply", "posted")
+        HELD = "held", pgettext_lazy("email reply", "held for approval")
+        REFUSED = "refused", pgettext_lazy("email reply", "refused")
+
+    # sha256 of the Message-ID (of the whole message when it has none): a Message-ID can be
+    # longer than an index allows.
+    message_key = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    thread = models.ForeignKey(
+        "forums.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    post = models.ForeignKey(
+        "forums.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # Why it was refused (facilitation.inbound.Refusal), empty when posted.
+    reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("email reply")
+        verbose_name_plural = _("email replies")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_key[:12]} {self.outcome}"

@@ -484,3 +484,55 @@ def reply_pairs(community, *, since) -> QuerySet:
         )
         .order_by("replier_sector", "starter_sector")
     )
+
+
+# --- Digests (facilitation.digests) ------------------------------------------------------------
+# One query over all the communities of a batch of members; the digest cuts it for each member.
+# Only what every member sees: threads and posts neither hidden nor held, forums not archived.
+
+
+def digest_threads(community_ids, *, since, until) -> list[Thread]:
+    """Visible threads of these communities active since `since`, each with its community."""
+    return list(
+        Thread.objects.filter(
+            community_id__in=community_ids,
+            hidden_at__isnull=True,
+            post_count__gt=0,
+            forum__is_archived=False,
+            last_activity_at__gte=since,
+            created_at__lt=until,
+        )
+        .select_related("community")
+        .order_by("-last_activity_at", "-pk")
+    )
+
+
+def digest_posts(community_ids, *, since, until) -> list[tuple]:
+    """(thread id, created at, number, author id) of the visible posts written in [since,
+    until) in the visible threads of these communities."""
+    return list(
+        Post.objects.filter(
+            thread__community_id__in=community_ids,
+            thread__hidden_at__isnull=True,
+            thread__forum__is_archived=False,
+            hidden_at__isnull=True,
+            is_pending=False,
+            created_at__gte=since,
+            created_at__lt=until,
+        )
+        .order_by()
+        .values_list("thread_id", "created_at", "number", "author_id")
+    )
+
+
+def digest_read_states(user_ids, community_ids, *, since) -> dict[tuple[int, int], int]:
+    """{(user id, thread id): last post number read} for these people and the threads of these
+    communities active since `since`."""
+    return {
+        (user_id, thread_id): number
+        for user_id, thread_id, number in ReadState.objects.filter(
+            user_id__in=user_ids,
+            thread__community_id__in=community_ids,
+            thread__last_activity_at__gte=since,
+        ).values_list("user_id", "thread_id", "last_read_number")
+    }
