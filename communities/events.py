@@ -214,6 +214,7 @@ class CommunityEvent(models.TextChoices):
     INVITATION_RESEND = "invitation.resend", _("Invitation sent again")
     INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
+    INVITATION_EXPIRE = "invitation.expire", _("Invitation expired")
     JOIN_REQUEST_CREATE = "join_request.create", _("Join request received")
     JOIN_REQUEST_APPROVE = "join_request.approve", _("Join request approved")
     JOIN_REQUEST_DECLINE = "join_request.decline", _("Join request declined")
@@ -268,6 +269,10 @@ def register_community_events() -> None:
         notices={
             event.INVITATION_ACCEPT: _(
                 "%(person)s accepted your invitation to %(community_name)s."
+            ),
+            event.INVITATION_EXPIRE: _(
+                "Your invitation of %(email)s to %(community_name)s expired unanswered. You can "
+                "send it again from the invitations page."
             ),
             event.JOIN_REQUEST_CREATE: _("%(person)s asks to join %(community_name)s."),
             event.JOIN_REQUEST_APPROVE: _approve,

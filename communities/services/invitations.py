@@ -248,3 +248,216 @@ def accept_invitations_for_email(user: User, email: str) -> list[Membership]:
         if can_accept_invitation(user, invitation):
             memberships.append(accept_invitation(invitation, user=user))
     return memberships
+
+
+# --- Reminders and expiry (communities.tasks.remind_invitations, beat, hourly) ----------------
+#
+# An email invitation not yet answered (unused, not revoked, not expired) is reminded 3 and 10
+# days after it was issued, each once; when it expires unanswered, the inviter is told once, in
+# the app (a notification, emailed as a "membership" email by their preference).
+#
+# "Issued" is the later of `created_at` and `expires_at` − 14 days: every email invitation's
+# expiry is set 14 days after it is sent (created, sent again, renewed), so that is when the
+# invitation the person holds was last issued, and a renewed one is reminded from its renewal,
+# not from its creation. `last_sent_at` is not the clock, because the reminders' own sends move
+# it (their keys start with "invitation:", so the outbox's sent hook records them too); it only
+# says that an email of the invitation reached the mail server: no reminder of an invitation
+# whose first email never left.
+#
+# Each reminder is claimed by its outbox key, `invitation:<id>:reminder-3` and `…:reminder-10`,
+# once per invitation: an invitation sent again by hand is not reminded a second time (the
+# resend was the reminder). A task that ran late sends only the latest reminder due. Accepting
+# or revoking withdraws a reminder still waiting (its key shares the invitation's prefix). The
+# expiry notice is claimed by the notification itself (its target names the invitation), looked
+# for under a lock on the invitation row.
+#
+# Language: the reminder is written in the community's language, as the first invitation was
+# (the invitee may have no account to say theirs); the inviter's language if the community has
+# none.
+
+INVITATION_REMINDER_DAYS = (10, 3)  # latest first: a late run sends only the latest due
+# Expiries older than this are not told any more (a first run does not tell old history).
+EXPIRY_NOTICE_WITHIN = timedelta(days=2)
+REMINDER_BATCH_SIZE = 50
+
+
+def _reminder_key(invitation_id: int, days: int) -> str:
+    return f"invitation:{invitation_id}:reminder-{days}"
+
+
+def _outbox_key_exists(days: int):
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from core.models import OutboxEmail
+
+    key = Concat(
+        Value("invitation:"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(f":reminder-{days}"),
+        output_field=CharField(),
+    )
+    return Exists(OutboxEmail.objects.filter(key=key))
+
+
+def _open_email_invitations():
+    return Invitation.objects.filter(
+        kind=Invitation.Kind.EMAIL,
+        revoked_at__isnull=True,
+        use_count=0,
+        community__status=Community.Status.ACTIVE,
+    )
+
+
+def _issued_before(moment: datetime) -> Q:
+    """Invitations issued (see above) at `moment` or earlier."""
+    return Q(created_at__lte=moment, expires_at__lte=moment + timedelta(days=EMAIL_INVITATION_DAYS))
+
+
+def _stage_due(invitation: Invitation, now: datetime) -> int | None:
+    issued = max(
+        invitation.created_at, invitation.expires_at - timedelta(days=EMAIL_INVITATION_DAYS)
+    )
+    for days in INVITATION_REMINDER_DAYS:
+        if issued <= now - timedelta(days=days):
+            return days
+    return None
+
+
+def invitations_to_remind(*, now: datetime | None = None) -> list[int]:
+    """Ids of the email invitations due a reminder not yet queued, or expired unanswered lately
+    with their inviter not yet told (a couple of queries however many)."""
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from communities.models import Notification
+
+    now = now or timezone.now()
+    late, early = INVITATION_REMINDER_DAYS
+    open_invitations = _open_email_invitations().filter(
+        expires_at__gt=now, last_sent_at__isnull=False
+    )
+    reminders = open_invitations.filter(
+        (_issued_before(now - timedelta(days=late)) & ~_outbox_key_exists(late))
+        | (
+            _issued_before(now - timedelta(days=early))
+            & ~_issued_before(now - timedelta(days=late))
+            & ~_outbox_key_exists(early)
+        )
+    )
+    told = Exists(
+        Notification.objects.filter(
+            verb=CommunityEvent.INVITATION_EXPIRE,
+            target=Concat(
+                Value("communities.invitation:"),
+                Cast(OuterRef("pk"), CharField()),
+                output_field=CharField(),
+            ),
+        )
+    )
+    expired = (
+        _open_email_invitations()
+        .filter(
+            expires_at__lte=now,
+            expires_at__gt=now - EXPIRY_NOTICE_WITHIN,
+            created_by__isnull=False,
+        )
+        .filter(~told)
+    )
+    ids = set(reminders.values_list("pk", flat=True)) | set(expired.values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _invitation_reminder_email(
+    invitation: Invitation, *, days: int, now: datetime
+) -> outbox.OutgoingEmail:
+    inviter = invitation.created_by
+    language = invitation.community.language or (inviter.language if inviter else "") or None
+    return outbox.render_outgoing(
+        "communities/email/invitation_reminder",
+        key=_reminder_key(invitation.pk, days),
+        to=invitation.email,
+        context={
+            "invitation": invitation,
+            "community": invitation.community,
+            "inviter": inviter,
+            "url": settings.COP_SITE_URL + invitation.get_absolute_url(),
+            # Whole days, rounded up: "valid 11 more days" until the expiry date it names.
+            "days_left": max(-((now - invitation.expires_at) // timedelta(days=1)), 0),
+        },
+        language=language,
+    )
+
+
+@transaction.atomic
+def remind_invitations(invitation_ids: list[int], *, now: datetime | None = None) -> dict:
+    """Queue the reminders due of these invitations (≤ 50) and tell the inviters of those that
+    expired unanswered; safe to run twice. Returns {"reminded": n, "expired": n}."""
+    from django.urls import reverse
+
+    from communities.models import Notification
+    from communities.permissions import access_for
+    from communities.services.logs import target_key
+
+    now = now or timezone.now()
+    invitations = list(
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("community", "created_by")
+        .filter(
+            pk__in=list(invitation_ids)[:REMINDER_BATCH_SIZE],
+            kind=Invitation.Kind.EMAIL,
+            revoked_at__isnull=True,
+            use_count=0,
+            community__status=Community.Status.ACTIVE,
+        )
+        .order_by("pk")
+    )
+    expired = [
+        invitation
+        for invitation in invitations
+        if invitation.expires_at <= now and invitation.created_by is not None
+    ]
+    reminders = []
+    for invitation in invitations:
+        if invitation.expires_at <= now or invitation.last_sent_at is None:
+            continue
+        days = _stage_due(invitation, now)
+        if days is not None:
+            reminders.append(_invitation_reminder_email(invitation, days=days, now=now))
+    queued = outbox.queue_emails(reminders)
+
+    told = set(
+        Notification.objects.filter(
+            verb=CommunityEvent.INVITATION_EXPIRE,
+            target__in=[target_key(invitation) for invitation in expired],
+        ).values_list("target", flat=True)
+    )
+    memberships = {
+        (membership.community_id, membership.user_id): membership
+        for membership in Membership.objects.filter(
+            community_id__in={invitation.community_id for invitation in expired},
+            user_id__in={invitation.created_by_id for invitation in expired},
+        )
+    }
+    notices = 0
+    for invitation in expired:
+        if target_key(invitation) in told:
+            continue
+        inviter, community = invitation.created_by, invitation.community
+        membership = memberships.get((community.pk, inviter.pk))
+        # Only someone who can still send it again is told: a former facilitator cannot act.
+        if membership is None or not access_for(inviter, community, membership).can(
+            "invitation.manage"
+        ):
+            continue
+        notify(
+            inviter,
+            CommunityEvent.INVITATION_EXPIRE,
+            url=reverse("invitations", args=[community.slug]),
+            community=community,
+            target=target_key(invitation),
+            email=invitation.email,
+            community_name=community.name,
+        )
+        notices += 1
+    return {"reminded": len(queued), "expired": notices}
