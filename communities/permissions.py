@@ -359,6 +359,30 @@ def can_see_community(user, community: Community) -> bool:
     return access_for(user, community).can("community.view")
 
 
+# --- Email (communities.notification_emails) ----------------------------------------------------
+
+
+def facilitates_somewhere(user) -> bool:
+    """Whether a person facilitates (or organizes) a community now: they choose the facilitators'
+    kinds of email."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(
+        user=user, state=Membership.State.ACTIVE, role__in=[Role.FACILITATOR, Role.ORGANIZER]
+    ).exists()
+
+
+def may_email_about(user, community: Community, membership: Membership | None) -> bool:
+    """Whether something of this community may be emailed to this person at send time: an active
+    member who may see it (someone who left, was suspended or never joined gets nothing).
+    `membership` is the person's membership of the community, None when they have none."""
+    if membership is None:
+        return False
+    if not membership.is_active:
+        return False
+    return access_for(user, community, membership).can("community.view")
+
+
 # --- Document rules (the documents app passes its objects; this module never imports it) ------
 
 

@@ -132,9 +132,20 @@ TEMPLATES = [
                 "communities.context_processors.notifications",
             ],
         },
-    }
+    },
+    # The plain-text parts of emails (core/email.py): the same templates, nothing HTML-escaped,
+    # so "Maths & Sciences" does not reach an inbox as "Maths &amp; Sciences".
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
+# COP_SITE_NAME: what the installation is called in emails and pages (default "Praxis").
+COP_SITE_NAME = env.str("COP_SITE_NAME", default="Praxis")
 # COP_SITE_URL: the address people reach Praxis at, for links in emails sent by tasks
 # (default http://127.0.0.1:8000).
 COP_SITE_URL = env.str("COP_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -275,6 +286,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expire_seconds": 290},
     },
+    # Emails (issue 15): notifications grouped over a few minutes, digests in each member's
+    # morning, facilitators' daily reminders, invitation reminders. Each is claimed once (the
+    # outbox key, DigestDelivery), so a late or doubled tick sends nothing twice.
+    "email-notifications": {
+        "task": "communities.tasks.email_notifications",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 55},
+    },
+    "plan-digests": {
+        "task": "facilitation.tasks.plan_digests",
+        "schedule": 900.0,
+        "options": {"expire_seconds": 890},
+    },
+    "send-facilitator-reminders": {
+        "task": "facilitation.tasks.send_facilitator_reminders",
+        "schedule": 900.0,
+        "options": {"expire_seconds": 890},
+    },
+    "remind-invitations": {
+        "task": "communities.tasks.remind_invitations",
+        "schedule": 3600.0,
+        "options": {"expire_seconds": 3500},
+    },
 }
 
 # --- Files ------------------------------------------------------------------------------------
@@ -391,6 +425,18 @@ else:
 # COP_DEFAULT_FROM_EMAIL: the sender of every email.
 DEFAULT_FROM_EMAIL = env.str("COP_DEFAULT_FROM_EMAIL", default="Praxis <praxis@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Reply by email (facilitation/inbound.py): a notification about a post carries a Reply-To
+# reply+<token>@COP_REPLY_DOMAIN; the `mail-in` service (manage.py receive_mail) takes what the
+# domain's MX hands it and posts it in the thread.
+# COP_REPLY_DOMAIN: the domain of reply addresses (default: the domain of COP_DEFAULT_FROM_EMAIL).
+COP_REPLY_DOMAIN = env.str(
+    "COP_REPLY_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >").lower()
+)
+# COP_INBOUND_SMTP_HOST / COP_INBOUND_SMTP_PORT: where receive_mail listens (default 0.0.0.0:2525).
+COP_INBOUND_SMTP_HOST = env.str("COP_INBOUND_SMTP_HOST", default="0.0.0.0")  # noqa: S104
+COP_INBOUND_SMTP_PORT = env.int("COP_INBOUND_SMTP_PORT", default=2525)
+# COP_REPLY_TOKEN_MAX_AGE_DAYS: how long a reply address keeps working (default 60 days).
+COP_REPLY_TOKEN_MAX_AGE_DAYS = env.int("COP_REPLY_TOKEN_MAX_AGE_DAYS", default=60)
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -414,7 +460,7 @@ ACCOUNT_ADAPTER = "communities.adapters.InvitationAccountAdapter"
 ACCOUNT_UNIQUE_EMAIL = True
 # COP_EMAIL_VERIFICATION: mandatory (default), optional or none.
 ACCOUNT_EMAIL_VERIFICATION = env.str("COP_EMAIL_VERIFICATION", default="mandatory")
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Praxis] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{COP_SITE_NAME}] "
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"

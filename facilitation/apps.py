@@ -14,6 +14,10 @@ class FacilitationConfig(AppConfig):
         from facilitation.events import register_facilitation_events
 
         register_facilitation_events()
+        from communities.emails import map_events
+        from facilitation.events import FacilitationEvent
+
+        map_events("facilitators", [FacilitationEvent.MEMBER_NUDGE])
 
         from facilitation.dashboard import register_dashboard_tab
 
@@ -22,3 +26,8 @@ class FacilitationConfig(AppConfig):
         from facilitation.guidelines.home import register_guidelines_tab_and_panel
 
         register_guidelines_tab_and_panel()
+
+        # Notification emails about a post carry a reply+<token>@ address (reply by email).
+        from facilitation.inbound import register as register_reply_by_email
+
+        register_reply_by_email()

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("facilitation.export_views")),  # exports
     path("", include("facilitation.dashboard.views")),  # dashboard
     path("", include("facilitation.wizard.views")),  # wizard
+    path("", include("facilitation.digest_views")),  # digests
 ]

@@ -153,6 +153,8 @@ POST_FIELDS = [
     "occasional_threshold",
     "subject",
     "practice",
+    "kind_mentions",
+    "kind_digest",
     "login",
     "password",
     "email",
@@ -244,6 +246,7 @@ def _png() -> bytes:
 def _build_world(media_root: str) -> World:
     from assessments.services.stories import create_story
     from communities import services as community_services
+    from communities.emails import unsubscribe_token
     from communities.models import Invitation, Membership, Notification
     from documents import services as documents
     from documents.demo import pdf_bytes
@@ -388,6 +391,7 @@ def _build_world(media_root: str) -> World:
         "help_request": {"request_id": help_request.pk},
         "help_close": {"request_id": help_request.pk},
         "help_reopen": {"request_id": closed_help.pk},
+        "email_unsubscribe": {"token": unsubscribe_token(cast.member, "mentions")},
     }
     for principal in (*PRINCIPALS, "organizer"):
         recipient = cast.person(principal) or cast.member

@@ -97,6 +97,11 @@ MATRIX: dict[str, dict[str, dict]] = {
     "notification_read": {"GET": signed_in(NOT_ALLOWED), "POST": signed_in(REDIRECT)},
     "notification_open": {"GET": signed_in(REDIRECT)},
     "profile": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
+    # Email: each person's preferences; the unsubscribe link works without logging in, for the
+    # person and kind its signed token names (here the cast's member, mentions).
+    "email_preferences": {"GET": signed_in(OK), "POST": signed_in(REDIRECT)},
+    "email_unsubscribe": {"GET": everyone(OK), "POST": everyone(OK)},
+    "digest_test": {"GET": signed_in(NOT_ALLOWED), "POST": signed_in(REDIRECT)},
     "set_language": {"GET": everyone(NOT_ALLOWED), "POST": everyone(REDIRECT)},
     # The set-up wizard: anyone signed in may start a community (the site's default setting);
     # /start/ opens the furthest step of their draft.
@@ -521,6 +526,20 @@ def _join(cast, community, person) -> Call:
 def _withdraw(cast, community, person) -> Call:
     JoinRequestFactory(community=community)  # someone else's pending request
     return Call({"slug": community.slug})
+
+
+def _email_preferences(cast, community, person) -> Call:
+    from communities import emails
+
+    data = {"digest_frequency": "daily", "time_zone": "Europe/Paris", "language": "fr"}
+    data |= {f"kind_{kind.name}": kind.default for kind in emails.KINDS.values()}
+    return Call(data=data)
+
+
+def _unsubscribe(cast, community, person) -> Call:
+    from communities import emails
+
+    return Call({"token": emails.unsubscribe_token(cast.member, "mentions")})
 
 
 def _wizard_step(cast, community, person) -> Call:
@@ -1210,6 +1229,9 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "document_restore": _trashed_document,
     "document_version_new": _version_new,
     "document_version_restore": _version_restore,
+    "email_preferences": _email_preferences,
+    "email_unsubscribe": _unsubscribe,
+    "digest_test": _plain,
     "start": _plain,
     "start_step": _wizard_step,
     "start_discard": _wizard_draft,
