@@ -77,7 +77,9 @@ def send_batch(ids: list[int]) -> int:
     if len(ids) > BATCH_SIZE:
         logger.warning("outbox batch of %d rows cut to %d", len(ids), BATCH_SIZE)
         ids = ids[:BATCH_SIZE]
-    if not _takeable(timezone.now()).filter(pk__in=ids).exists():
+    # The batch's rows, read once; each is claimed (compare-and-set) just before it is sent.
+    rows = {row.pk: row for row in _takeable(timezone.now()).filter(pk__in=ids)}
+    if not rows:
         return 0
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT_SECONDS)
     try:
@@ -90,8 +92,8 @@ def send_batch(ids: list[int]) -> int:
     sent = 0
     try:
         for pk in ids:
-            row = _take(pk)
-            if row is None:
+            row = rows.get(pk)
+            if row is None or not _take(row):
                 continue
             outcome = _send_row(connection, row)
             if outcome is _Outcome.SENT:
@@ -150,24 +152,23 @@ def _takeable(now: datetime) -> QuerySet[OutboxEmail]:
     )
 
 
-def _take(pk: int) -> OutboxEmail | None:
-    """Re-read a row and claim this try of it; None when it is not to be sent now."""
+def _take(row: OutboxEmail) -> bool:
+    """Claim this try of a row read when the batch began; False when it is not to be sent now
+    (another task took it since, it was sent, withdrawn or given up)."""
     now = timezone.now()
-    row = _takeable(now).filter(pk=pk).first()
-    if row is None:
-        return None
     attempts = row.attempts + 1
-    # Compare-and-set on `attempts`: of two tasks reading the same row, one only takes it. The
-    # claim is committed before the send, so a try cut short by a kill still counts.
+    # Compare-and-set on `attempts`, on a row still takeable now: of two tasks holding the same
+    # row, one only takes it. One statement, committed before the send, so a try cut short by a
+    # kill still counts.
     taken = (
-        unsent()
-        .filter(pk=pk, attempts=row.attempts)
+        _takeable(now)
+        .filter(pk=row.pk, attempts=row.attempts)
         .update(attempts=attempts, last_attempt_at=now, next_attempt_at=now + backoff(attempts))
     )
     if not taken:
-        return None
+        return False
     row.attempts = attempts
-    return row
+    return True
 
 
 def _send_row(connection: BaseEmailBackend, row: OutboxEmail) -> _Outcome:
@@ -216,6 +217,13 @@ def _message(row: OutboxEmail) -> EmailMultiAlternatives:
 def _mark_sent(row: OutboxEmail) -> None:
     sent_at = timezone.now()
     hook = _SENT_HOOKS.get(row.key.partition(":")[0])
+    if hook is None:
+        # Recorded even if the row was withdrawn meanwhile: the mail server has it, that is the
+        # fact. One statement: most emails (digests, notifications) have no hook.
+        OutboxEmail.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+            sent_at=sent_at, failed_at=None, last_error=""
+        )
+        return
     # The row and what its hook records commit together: a kill between the two would leave,
     # say, an invitation sent but not known as sent.
     with transaction.atomic():
@@ -224,7 +232,7 @@ def _mark_sent(row: OutboxEmail) -> None:
         marked = OutboxEmail.objects.filter(pk=row.pk, sent_at__isnull=True).update(
             sent_at=sent_at, failed_at=None, last_error=""
         )
-        if not marked or hook is None:
+        if not marked:
             return
         try:
             with transaction.atomic():

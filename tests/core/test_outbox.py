@@ -506,3 +506,21 @@ def test_outbox_admin_lists_rows_read_only(admin_client):
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
     assert admin_client.get("/admin/core/outboxemail/add/").status_code == 403
+
+
+def test_outbox_batch_costs_two_statements_an_email_besides_the_read(mailoutbox):
+    """One read for the batch; then, per email, the claim and the mark (a hook-less kind)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.outbox_delivery import send_batch
+
+    few = _queue("a@example.org", "b@example.org", prefix="few")
+    many = _queue(*(f"p{n}@example.org" for n in range(20)), prefix="many")
+    with CaptureQueriesContext(connection) as for_few:
+        assert send_batch(few) == 2
+    with CaptureQueriesContext(connection) as for_many:
+        assert send_batch(many) == 20
+
+    assert len(for_few) == 1 + 2 * 2
+    assert len(for_many) == 1 + 2 * 20
