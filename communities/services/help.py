@@ -27,6 +27,19 @@ class HelpError(ActionRefused):
     """A help desk action the rules refuse."""
 
 
+def _told(help_request: HelpRequest, actor: User) -> dict:
+    """What every notice about a help request carries: where it leads, what it is about, who
+    wrote, and the subject."""
+    return {
+        "url": help_request.get_absolute_url(),
+        "community": help_request.community,
+        "actor": actor,
+        "target": target_key(help_request),
+        "person": actor.name,
+        "subject": help_request.subject,
+    }
+
+
 def _facilitators(community: Community, *, besides: User) -> list[User]:
     return [m.user for m in facilitators_of(community) if m.user_id != besides.pk]
 
@@ -82,13 +95,8 @@ def ask_for_help(
     notify_many(
         _facilitators(community, besides=actor),
         CommunityEvent.HELP_REQUEST_CREATE,
-        url=help_request.get_absolute_url(),
-        community=community,
-        actor=actor,
-        target=target_key(help_request),
-        person=actor.name,
         community_name=community.name,
-        subject=subject,
+        **_told(help_request, actor),
     )
     return help_request
 
@@ -122,14 +130,7 @@ def reply_to_help(help_request: HelpRequest, *, actor: User, body: str) -> HelpM
     help_request.state = State.OPEN if from_asker else State.ANSWERED
     help_request.updated_at = now
     help_request.save(update_fields=["state", "updated_at"])
-    told = {
-        "url": help_request.get_absolute_url(),
-        "community": community,
-        "actor": actor,
-        "target": target_key(help_request),
-        "person": actor.name,
-        "subject": help_request.subject,
-    }
+    told = _told(help_request, actor)
     if from_asker:
         for facilitator in _facilitators(community, besides=actor):
             notify_collapsed(facilitator, CommunityEvent.HELP_REQUEST_REPLY, **told)
@@ -163,16 +164,7 @@ def close_help(help_request: HelpRequest, *, actor: User, ip: str | None = None)
         ip=ip,
     )
     if help_request.asker_id != actor.pk:
-        notify(
-            help_request.asker,
-            CommunityEvent.HELP_REQUEST_CLOSE,
-            url=help_request.get_absolute_url(),
-            community=community,
-            actor=actor,
-            target=target_key(help_request),
-            person=actor.name,
-            subject=help_request.subject,
-        )
+        notify(help_request.asker, CommunityEvent.HELP_REQUEST_CLOSE, **_told(help_request, actor))
     return True
 
 
@@ -203,11 +195,6 @@ def reopen_help(help_request: HelpRequest, *, actor: User, ip: str | None = None
         notify_many(
             _facilitators(community, besides=actor),
             CommunityEvent.HELP_REQUEST_REOPEN,
-            url=help_request.get_absolute_url(),
-            community=community,
-            actor=actor,
-            target=target_key(help_request),
-            person=actor.name,
-            subject=help_request.subject,
+            **_told(help_request, actor),
         )
     return True
