@@ -157,6 +157,14 @@ def preference(user, kind: str) -> str:
     return chosen if chosen in valid else KINDS[kind].default
 
 
+def full_url(path: str) -> str:
+    """An address a mail client can open: the site's address before a path (an empty path or
+    a full address is left as it is)."""
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return settings.COP_SITE_URL + path
+
+
 # --- Unsubscribing --------------------------------------------------------------------------
 
 
@@ -180,9 +188,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 
 def unsubscribe_url(user, kind: str) -> str:
     """The full address of the one-click unsubscribe page for this person and kind."""
-    return settings.COP_SITE_URL + reverse(
-        "email_unsubscribe", args=[unsubscribe_token(user, kind)]
-    )
+    return full_url(reverse("email_unsubscribe", args=[unsubscribe_token(user, kind)]))
 
 
 def list_headers(user, kind: str) -> dict[str, str]:

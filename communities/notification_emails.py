@@ -189,9 +189,7 @@ def _zone(person: User):
 
 
 def _full_url(url: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    return settings.COP_SITE_URL + (url or reverse("notifications"))
+    return emails.full_url(url or reverse("notifications"))
 
 
 def _render(person: User, to_tell: list[tuple[Notification, str]]):
@@ -234,7 +232,7 @@ def _render(person: User, to_tell: list[tuple[Notification, str]]):
             "subject": subject,
             "items": items,
             "one_community": len(communities) <= 1,
-            "notifications_url": settings.COP_SITE_URL + reverse("notifications"),
+            "notifications_url": emails.full_url(reverse("notifications")),
             "unsubscribe_url": emails.unsubscribe_url(person, kind) if single_kind else "",
             "kind_label": str(emails.KINDS[kind].label),
         }

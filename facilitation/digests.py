@@ -240,13 +240,6 @@ class MemberDigest:
         return not self.has_news
 
 
-def full_url(path: str) -> str:
-    """An address a mail client can open: the site's address before a path."""
-    if not path or path.startswith(("http://", "https://")):
-        return path
-    return settings.COP_SITE_URL + path
-
-
 # --- Collecting a batch's content once -----------------------------------------------------
 
 
@@ -313,7 +306,7 @@ class BatchContent:
         key = (type(obj), obj.pk)
         url = self._urls.get(key)
         if url is None:
-            url = self._urls[key] = full_url(obj.get_absolute_url())
+            url = self._urls[key] = emails.full_url(obj.get_absolute_url())
         return url
 
     def digest_of(self, recipient: _Recipient) -> MemberDigest:
@@ -411,7 +404,7 @@ class BatchContent:
                 continue  # seen on the site already
             if notification.community_id is not None and notification.community_id not in visible:
                 continue  # a community the member left or may no longer see
-            told.append(NotificationLine(notification, full_url(notification.url)))
+            told.append(NotificationLine(notification, emails.full_url(notification.url)))
         digest.notifications = told[:NOTIFICATIONS_SHOWN]
         digest.more_notifications = max(len(told) - NOTIFICATIONS_SHOWN, 0)
         digest.has_news |= bool(told)

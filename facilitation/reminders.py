@@ -116,16 +116,12 @@ class CommunityNeeds:
 NeedSource = Callable[[Community, Access, health.Tiles, datetime], Need | None]
 
 
-def full_url(path: str) -> str:
-    return settings.COP_SITE_URL + path
-
-
 def _join_requests(community, access, tiles, now) -> Need | None:
     count = tiles.pending_join_requests
     if not count:
         return None
     requests = community_selectors.pending_join_requests(access)[:ITEMS_SHOWN]
-    url = full_url(reverse("join_requests", args=[community.slug]))
+    url = emails.full_url(reverse("join_requests", args=[community.slug]))
     return Need(
         name="join_requests",
         summary=Told(
@@ -158,7 +154,7 @@ def _review_queue(community, access, tiles, now) -> Need | None:
             )
         ),
         action=Told(lambda: gettext("Open the review queue")),
-        url=full_url(reverse("moderation_queue", args=[community.slug])),
+        url=emails.full_url(reverse("moderation_queue", args=[community.slug])),
         count=count,
     )
 
@@ -181,11 +177,11 @@ def _help_requests(community, access, tiles, now) -> Need | None:
             )
         ),
         action=Told(lambda: gettext("Open the help desk")),
-        url=full_url(reverse("help_requests", args=[community.slug])),
+        url=emails.full_url(reverse("help_requests", args=[community.slug])),
         items=tuple(
             Item(
                 request.subject,
-                full_url(reverse("help_request", args=[community.slug, request.pk])),
+                emails.full_url(reverse("help_request", args=[community.slug, request.pk])),
                 request.asker.name,
             )
             for request in requests
@@ -215,9 +211,9 @@ def _unanswered_threads(community, access, tiles, now) -> Need | None:
             )
         ),
         action=Told(lambda: gettext("See them on the dashboard")),
-        url=full_url(reverse("facilitate", args=[community.slug])),
+        url=emails.full_url(reverse("facilitate", args=[community.slug])),
         items=tuple(
-            Item(thread.title, full_url(reverse("thread", args=[community.slug, thread.pk])))
+            Item(thread.title, emails.full_url(reverse("thread", args=[community.slug, thread.pk])))
             for thread in threads
         ),
         count=count,
@@ -264,11 +260,11 @@ def _closing_cycles(community, access, tiles, now) -> Need | None:
             )
         ),
         action=Told(lambda: gettext("Open the assessments")),
-        url=full_url(reverse("assessments", args=[community.slug])),
+        url=emails.full_url(reverse("assessments", args=[community.slug])),
         items=tuple(
             Item(
                 cycle.title,
-                full_url(reverse("cycle", args=[community.slug, cycle.pk])),
+                emails.full_url(reverse("cycle", args=[community.slug, cycle.pk])),
                 note(cycle),
             )
             for cycle in cycles
@@ -282,7 +278,7 @@ def _drifting_members(community, access, tiles, now) -> Need | None:
     if not movers.total:
         return None
     count = movers.total
-    url = full_url(reverse("facilitate", args=[community.slug]))
+    url = emails.full_url(reverse("facilitate", args=[community.slug]))
     return Need(
         name="drifting_members",
         summary=Told(
@@ -330,7 +326,7 @@ def register_need(source: NeedSource) -> None:
 def needs_of(community: Community, access: Access, *, now: datetime) -> CommunityNeeds:
     """What waits for the facilitators of one community now (a fixed number of queries)."""
     found = CommunityNeeds(
-        community, full_url(reverse("facilitate", args=[community.slug])), needs=[]
+        community, emails.full_url(reverse("facilitate", args=[community.slug])), needs=[]
     )
     if community.is_archived or not access.can("community.facilitate"):
         return found

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from core.tasks import sweep_outbox
 from tests.conftest import require
 from tests.core.conftest import celery_broker
 from tests.factories import CommunityFactory, UserFactory
+from tests.smtp import free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -57,12 +57,6 @@ class RecordingHandler:
     def count(self) -> int:
         with self.lock:
             return len(self.received)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _redis_answers(url: str) -> bool:
@@ -173,7 +167,7 @@ def test_outbox_crash_killed_workers_lose_no_email_and_send_few_twice(settings, 
     )
     settings.COP_OUTBOX_RETRY_AFTER_SECONDS = RETRY_AFTER_SECONDS
     handler = RecordingHandler(SMTP_DELAY_SECONDS)
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     prefix = f"praxis-outbox-crash-{uuid.uuid4().hex[:8]}:"
