@@ -29,13 +29,13 @@ from tests.core.test_outbox_crash import (
     RecordingHandler,
     Worker,
     _forget_broker_keys,
-    _free_port,
     _redis_answers,
     _wait_for,
     _worker_env,
 )
 from tests.factories import CommunityFactory, UserFactory
 from tests.forums.factories import forum_in, start_thread
+from tests.smtp import free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +86,7 @@ def test_digest_crash_killed_workers_send_each_digest_once(settings, tmp_path):
     )
     settings.COP_OUTBOX_RETRY_AFTER_SECONDS = 2
     handler = RecordingHandler(SMTP_DELAY_SECONDS)
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     prefix = f"praxis-digest-crash-{uuid.uuid4().hex[:8]}:"
