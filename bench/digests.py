@@ -1,7 +1,7 @@
 """Benchmark of the member digests: 10,000 members' weekly digests, through one Celery worker and
 in-process, sent to a real SMTP server on 127.0.0.1.
 
-    .venv/bin/python bench/digests.py [--members 10000] [--concurrency 2]
+    .venv/bin/python bench/digests.py [--members 10000] [--concurrency 2] [--worker-only]
 
 The worker run needs PostgreSQL (DATABASE_URL: point it at a scratch database) and Redis
 (CELERY_BROKER_URL); without them only the in-process run is timed. Seeds the members straight
@@ -12,11 +12,13 @@ then times, from the planner's tick to the last message accepted by the mail ser
 - one worker: `celery worker` with `--concurrency` processes (default 2, the target machine's
   cores), fed by the planner through the broker.
 
-Prints both times and their ratio; exits 1 when the worker run misses its floor (30 s).
+Prints both times and their ratio; the worker run is timed `--repeat` times (default 3) and its
+median is held to its floor (30 s): exits 1 when it misses it.
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -160,7 +162,8 @@ def _wait_until_sent(sink: CountingSink, members: int, *, started: float) -> flo
                 return time.perf_counter() - started
         if time.perf_counter() > deadline:
             raise SystemExit(f"not all digests were sent in {DEADLINE_SECONDS} s")
-        time.sleep(0.05)
+        # Polled five times a second: the poll's queries run on the cores it measures.
+        time.sleep(0.2)
 
 
 def _in_process(sink: CountingSink, now) -> float:
@@ -226,11 +229,40 @@ def _with_worker(sink: CountingSink, now, *, smtp_port: int, concurrency: int):
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
         log.close()
+        _print_task_times(log_path.read_text())
         import redis
 
         client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
+
+
+def _print_task_times(log: str) -> None:
+    """How many tasks of each name the worker ran, and their mean and total time (its log)."""
+    import re
+    from collections import defaultdict
+
+    times: dict[str, list[float]] = defaultdict(list)
+    for name, seconds in re.findall(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s", log):
+        times[name].append(float(seconds))
+    for name, values in sorted(times.items()):
+        print(
+            f"  {name}: {len(values)} tasks, mean {1000 * sum(values) / len(values):.0f} ms,"
+            f" total {sum(values):.1f} s"
+        )
+
+
+def _analyze() -> None:
+    """Statistics, vacuum and a checkpoint before a timed run, as a database in service would
+    have them: the run neither plans on empty statistics nor shares the cores with autovacuum
+    cleaning up after the seeding or the previous run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
 
 
 def _run_worker(concurrency: int) -> None:
@@ -262,6 +294,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--worker-only", action="store_true", help="time only the run through the worker"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs through the worker")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -293,26 +329,36 @@ def main() -> int:
             seed_started = time.perf_counter()
             _seed(args.members)
             print(f"Seeded {args.members} members in {time.perf_counter() - seed_started:.1f} s")
+            _analyze()
             now = _monday_morning()
-            in_process = _in_process(sink, now)
+            in_process = None if args.worker_only else _in_process(sink, now)
             sent_in_process = sink.count
-            worker = None
+            runs: list[float] = []
             broker = os.environ.get("CELERY_BROKER_URL", "")
             if connection.vendor == "postgresql" and broker.startswith("redis"):
-                _reset()
-                sink.count = 0
-                worker = _with_worker(sink, now, smtp_port=smtp_port, concurrency=args.concurrency)
+                for _run in range(args.repeat):
+                    _reset()
+                    _analyze()
+                    sink.count = 0
+                    runs.append(
+                        _with_worker(sink, now, smtp_port=smtp_port, concurrency=args.concurrency)
+                    )
         finally:
             controller.stop()
-    print(f"Digests for {args.members} members ({sent_in_process} emails), planner to last email:")
-    print(f"  {'in-process':<28} {in_process:6.1f} s")
-    if worker is None:
+    print(f"Digests for {args.members} members, planner to last email:")
+    if in_process is not None:
+        print(f"  {'in-process':<28} {in_process:6.1f} s  ({sent_in_process} emails)")
+    if not runs:
         print("  one worker: skipped (needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL)")
         return 0
+    # The median of the runs: one run on a shared 2-core machine varies by ±15 %.
+    worker = statistics.median(runs)
     ok = worker <= WORKER_FLOOR_SECONDS
     label = f"one worker, {args.concurrency} processes"
-    print(f"  {label:<28} {worker:6.1f} s  (floor {WORKER_FLOOR_SECONDS} s)")
-    print(f"  ratio worker / in-process   {worker / in_process:6.2f}×")
+    spread = " ".join(f"{run:.1f}" for run in runs)
+    print(f"  {label:<28} {worker:6.1f} s  (median of {spread}; floor {WORKER_FLOOR_SECONDS} s)")
+    if in_process is not None:
+        print(f"  ratio worker / in-process   {worker / in_process:6.2f}×")
     return 0 if ok else 1
 
 

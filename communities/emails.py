@@ -191,10 +191,11 @@ def unsubscribe_url(user, kind: str) -> str:
     return full_url(reverse("email_unsubscribe", args=[unsubscribe_token(user, kind)]))
 
 
-def list_headers(user, kind: str) -> dict[str, str]:
-    """The List-Unsubscribe headers of an email of this kind (RFC 2369 and RFC 8058)."""
+def list_headers(user, kind: str, *, url: str | None = None) -> dict[str, str]:
+    """The List-Unsubscribe headers of an email of this kind (RFC 2369 and RFC 8058); `url`, the
+    unsubscribe address when the caller has made it already."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user, kind)}>",
+        "List-Unsubscribe": f"<{url or unsubscribe_url(user, kind)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 

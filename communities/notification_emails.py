@@ -199,7 +199,8 @@ def _render(person: User, to_tell: list[tuple[Notification, str]]):
     # the footer offers it only when the whole email is of that one kind.
     kind = kinds.most_common(1)[0][0]
     single_kind = len(kinds) == 1
-    headers = emails.list_headers(person, kind)
+    unsubscribe = emails.unsubscribe_url(person, kind)
+    headers = emails.list_headers(person, kind, url=unsubscribe)
     if len(notifications) == 1:
         reply_to = emails.reply_address(person, notifications[0])
         if reply_to:
@@ -233,7 +234,7 @@ def _render(person: User, to_tell: list[tuple[Notification, str]]):
             "items": items,
             "one_community": len(communities) <= 1,
             "notifications_url": emails.full_url(reverse("notifications")),
-            "unsubscribe_url": emails.unsubscribe_url(person, kind) if single_kind else "",
+            "unsubscribe_url": unsubscribe if single_kind else "",
             "kind_label": str(emails.KINDS[kind].label),
         }
         return render_outgoing(

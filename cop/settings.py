@@ -221,6 +221,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker keeps its database connection from task to task (cop/celery.py checks it before each
+# and after each, as a request would); Celery closes it anyway every 500 tasks.
+CELERY_DB_REUSE_MAX = 500
 # COP_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands a task that no worker acknowledged to
 # another worker (default 600). A worker killed outright (kill -9 of its main process, a lost
 # machine) leaves its task unacknowledged: it runs again after this delay. It must exceed the

@@ -6,18 +6,18 @@ DESIGN.md, "The outbox". How an email leaves:
    left alone) and, once that transaction commits, asks tasks to send the new rows, 50 a task. If
    the broker cannot be reached, that is logged and the caller goes on: the rows wait.
 2. `send_batch` (core/outbox_delivery.py, run by the task core.tasks.send_outbox_batch) opens one
-   connection to the mail server and, row by row, takes the row (a compare-and-set on its
-   attempts, so two tasks never send the same row at once), sends it and marks it sent once the
-   server accepted it. A refused address fails its own row only; a lost connection ends the
-   batch and leaves the rest unsent.
+   connection to the mail server, takes the batch's rows in one statement (a compare-and-set on
+   their attempts, so two tasks never send the same row at once), then sends each and marks it
+   sent once the server accepted it. A refused address fails its own row only; a lost
+   connection ends the batch and gives the rows it had not tried back, unsent.
 3. The sweeper (core.tasks.sweep_outbox, beat, every minute) hands the unsent rows that are due
    to tasks again. A row is due COP_OUTBOX_RETRY_AFTER_SECONDS after it was queued, then after
    each try with a backoff that doubles; after COP_OUTBOX_MAX_ATTEMPTS tries it is given up
    (`failed_at`).
 
-A worker killed mid-batch leaves at most the row it was writing taken but unsent: the sweeper sends
-it again (a duplicate only if the server had accepted it just before the kill); the rows it had
-not reached are sent by the redelivered task or by the sweeper.
+A worker killed mid-batch leaves the rows it had not sent taken: the sweeper sends them once
+retry_after has passed (the one it was writing is a duplicate only if the server had accepted it
+just before the kill).
 
 Imports point one way: this module → core.tasks → (in the task bodies) core.outbox_delivery.
 """
@@ -36,6 +36,7 @@ from core.outbox_delivery import (
     backoff,
     register_sent_hook,
     retry_after,
+    send_batch,
     unsent,
 )
 from core.tasks import send_outbox_batch
@@ -88,11 +89,16 @@ def render_outgoing(
     )
 
 
-def queue_emails(emails: Iterable[OutgoingEmail]) -> list[int]:
+def queue_emails(emails: Iterable[OutgoingEmail], *, send_here: bool = False) -> list[int]:
     """Write emails to the outbox in the caller's transaction; tasks send them once it commits.
 
     Like get_or_create on the key: a key already queued is left as it was. Returns the ids of the
     rows written by this call.
+
+    `send_here` is for a caller that is itself a batch task on a worker (the digests): once the
+    transaction commits, this process sends the rows, 50 a connection, instead of handing them
+    to new tasks through the broker. They are in the outbox first all the same: if the process
+    dies meanwhile, the sweeper sends them.
     """
     by_key = {email.key: email for email in emails}
     if not by_key:
@@ -125,8 +131,13 @@ def queue_emails(emails: Iterable[OutgoingEmail]) -> list[int]:
         .values_list("pk", flat=True)
     )
     if ids:
-        transaction.on_commit(lambda: dispatch(ids))
+        transaction.on_commit(lambda: _send_here(ids) if send_here else dispatch(ids))
     return ids
+
+
+def _send_here(ids: list[int]) -> None:
+    for start in range(0, len(ids), BATCH_SIZE):
+        send_batch(ids[start : start + BATCH_SIZE])
 
 
 def queue_email(

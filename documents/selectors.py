@@ -219,5 +219,7 @@ def digest_documents(community_ids, *, since, until) -> list[Document]:
         Document.objects.live()
         .filter(community_id__in=community_ids, created_at__gte=since, created_at__lt=until)
         .select_related("community")
+        # What a digest tells of a document and needs for its address.
+        .only("title", "created_at", "uploaded_by_id", "community_id", "community__slug")
         .order_by("-created_at", "-pk")
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from accounts.models import User
 from assessments.selectors import digest_cycles, responded_pairs
@@ -57,7 +58,7 @@ MORNING = time(7, 0)
 LENGTH = {DAILY: timedelta(days=1), WEEKLY: timedelta(days=7)}
 # The longest window a digest covers, in periods (after a long pause or a change of frequency).
 MAX_WINDOW_PERIODS = 2
-TEMPLATE = "facilitation/email/digest"
+TEMPLATE = "facilitation/email/digest"  # and digest_community.*, a community's part
 
 # How many of each thing a community's part of a digest lists (the rest is "and N more").
 NEW_THREADS_SHOWN = 10
@@ -172,14 +173,14 @@ def register_digest_section(name: str, label, collect: SectionCollector) -> None
 # --- What one member's digest holds ------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class ThreadLine:
     title: str
     url: str
     new_posts: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class CycleLine:
     title: str
     url: str
@@ -200,6 +201,28 @@ class CommunityDigest:
     more_members: int = 0
     # (label, items, more) of the registered sections.
     sections: list[tuple[object, list[DigestItem], int]] = field(default_factory=list)
+    # The part rendered (render_digest), as HTML and as plain text.
+    html: str = ""
+    text: str = ""
+
+    def content_key(self) -> tuple:
+        """Everything the part's rendering depends on, in the language being rendered: two
+        members with the same key get the same part."""
+        community = self.community
+        return (
+            community.pk,
+            community.name,
+            self.url,
+            tuple(self.new_threads),
+            self.more_new_threads,
+            tuple(self.active_threads),
+            tuple(self.documents),
+            self.more_documents,
+            tuple(self.cycles),
+            tuple(self.new_members),
+            self.more_members,
+            tuple((str(label), tuple(items), more) for label, items, more in self.sections),
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -253,13 +276,19 @@ class _Recipient:
     accesses: list[Access]
 
 
+# Full addresses of what digests link to, by (model, id, community address): each is a function of
+# its key (every such address is the community's and the object's id), so an entry is never
+# stale; the oldest go past the size.
+_URLS: dict[tuple, str] = {}
+URLS_CACHED = 20_000
+
+
 class BatchContent:
     """Everything new in the communities of a batch of members, fetched in a fixed number of
     queries, then cut for each member in memory."""
 
     def __init__(self, recipients: list[_Recipient], *, until: datetime):
         self.until = until
-        self._urls: dict[tuple, str] = {}
         community_ids = sorted({access.community.pk for r in recipients for access in r.accesses})
         users = [r.user for r in recipients]
         start = min((r.since for r in recipients), default=until)
@@ -302,11 +331,15 @@ class BatchContent:
         }
 
     def url_of(self, obj) -> str:
-        """The full address of a thread, document, cycle or community, made once a batch."""
-        key = (type(obj), obj.pk)
-        url = self._urls.get(key)
+        """The full address of a thread, document, cycle or community: "/c/<slug>/…/<id>/",
+        made once a process for each (kind, id, community address)."""
+        slug = obj.slug if isinstance(obj, Community) else obj.community.slug
+        key = (type(obj), obj.pk, slug)
+        url = _URLS.get(key)
         if url is None:
-            url = self._urls[key] = emails.full_url(obj.get_absolute_url())
+            url = _URLS[key] = emails.full_url(obj.get_absolute_url())
+            if len(_URLS) > URLS_CACHED:
+                _URLS.pop(next(iter(_URLS)))
         return url
 
     def digest_of(self, recipient: _Recipient) -> MemberDigest:
@@ -483,24 +516,55 @@ def _recipients(users: list[User], *, now: datetime, test: bool) -> list[_Recipi
     return recipients
 
 
+# Community parts rendered, by language, time zone and content (CommunityDigest.content_key): the
+# members of a community mostly get the same part, rendered once a process. A part is a pure
+# function of its key, so an entry is never stale; the oldest are dropped past the size.
+_PARTS: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+PARTS_CACHED = 2000
+
+
+def _render_part(part: CommunityDigest, language: str, zone: ZoneInfo) -> None:
+    """Fill in the part's HTML and text, from the cache when a member before had the same."""
+    with translation.override(language), timezone.override(zone):
+        key = (language, zone.key, part.content_key())
+        rendered = _PARTS.get(key)
+        if rendered is None:
+            context = {"part": part}
+            rendered = (
+                render_to_string(f"{TEMPLATE}_community.html", context),
+                render_to_string(f"{TEMPLATE}_community.txt", context, using="text"),
+            )
+            _PARTS[key] = rendered
+            if len(_PARTS) > PARTS_CACHED:
+                _PARTS.popitem(last=False)
+        else:
+            _PARTS.move_to_end(key)
+    part.html, part.text = rendered
+
+
 def render_digest(digest: MemberDigest, *, is_test: bool = False) -> OutgoingEmail:
     """The digest's email, in the member's language and time zone."""
     user = digest.user
+    language = user.language or settings.LANGUAGE_CODE
+    zone = zone_of(user.time_zone)
+    for part in digest.communities:
+        _render_part(part, language, zone)
+    unsubscribe = emails.unsubscribe_url(user, "digest")
     context = {
         "digest": digest,
         "user": user,
         "is_test": is_test,
         "is_daily": digest.frequency == DAILY,
-        "unsubscribe_url": emails.unsubscribe_url(user, "digest"),
+        "unsubscribe_url": unsubscribe,
     }
-    with timezone.override(zone_of(user.time_zone)):
+    with timezone.override(zone):
         return render_outgoing(
             TEMPLATE,
             key=digest_key(user.pk, digest.period),
             to=user.email,
             context=context,
-            language=user.language or settings.LANGUAGE_CODE,
-            headers=emails.list_headers(user, "digest"),
+            language=language,
+            headers=emails.list_headers(user, "digest", url=unsubscribe),
         )
 
 
@@ -510,7 +574,11 @@ def digest_key(user_id: int, period: str) -> str:
 
 
 def send_digests(
-    user_ids: Iterable[int], *, now: datetime | None = None, test: bool = False
+    user_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
+    test: bool = False,
+    send_here: bool = False,
 ) -> int:
     """Claim, build and queue the digests due to these members (≤ 50); returns how many emails
     were queued. Safe to run twice: a member whose period is claimed already is skipped.
@@ -518,6 +586,9 @@ def send_digests(
     With `test`, each member gets a test digest now, whatever the time and their settings,
     under its own period ("test:<milliseconds>"), sent even when there is nothing new; the
     notifications it lists stay for the real digest.
+
+    With `send_here` (the batch task on a worker), this process sends the emails once they are
+    in the outbox, rather than handing them to outbox tasks (core.outbox.queue_emails).
     """
     now = now or timezone.now()
     users = list(User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("pk"))
@@ -536,11 +607,15 @@ def send_digests(
             logger.exception("could not build the digest of member %s", recipient.user.pk)
             continue
         digests.append((digest, email))
-    return _claim_and_queue(digests, now=now, test=test)
+    return _claim_and_queue(digests, now=now, test=test, send_here=send_here)
 
 
 def _claim_and_queue(
-    digests: list[tuple[MemberDigest, OutgoingEmail | None]], *, now: datetime, test: bool
+    digests: list[tuple[MemberDigest, OutgoingEmail | None]],
+    *,
+    now: datetime,
+    test: bool,
+    send_here: bool,
 ) -> int:
     """In one transaction: claim each member's period, queue the emails of the claims won and
     mark the notifications they told as emailed."""
@@ -581,7 +656,9 @@ def _claim_and_queue(
                 Notification.objects.filter(pk__in=told, emailed_at__isnull=True).update(
                     emailed_at=now
                 )
-        queued = queue_emails([email for _digest, email in won_digests if email is not None])
+        queued = queue_emails(
+            [email for _digest, email in won_digests if email is not None], send_here=send_here
+        )
     return len(queued)
 
 

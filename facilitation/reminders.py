@@ -452,11 +452,12 @@ def send_reminders(user_ids: Iterable[int], *, now: datetime | None = None) -> i
 
 def reminder_email(user: User, sections: list[CommunityNeeds], *, key: str):
     """The reminder, rendered in the person's language and time zone."""
+    unsubscribe = emails.unsubscribe_url(user, KIND)
     context = {
         "recipient": user,
         "sections": sections,
         "need_count": sum(len(section.needs) for section in sections),
-        "unsubscribe_url": emails.unsubscribe_url(user, KIND),
+        "unsubscribe_url": unsubscribe,
     }
     with timezone.override(zone_of(user)):
         return outbox.render_outgoing(
@@ -465,5 +466,5 @@ def reminder_email(user: User, sections: list[CommunityNeeds], *, key: str):
             to=user.email,
             context=context,
             language=user.language or settings.LANGUAGE_CODE,
-            headers=emails.list_headers(user, KIND),
+            headers=emails.list_headers(user, KIND, url=unsubscribe),
         )

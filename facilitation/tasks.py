@@ -34,11 +34,12 @@ def plan_digests(now: datetime | None = None) -> int:
 
 @shared_task(ignore_result=True, time_limit=DIGEST_BATCH_TIME_LIMIT)
 def send_digest_batch(user_ids: list[int], now: datetime | None = None) -> int:
-    """Claim, build and queue the due digests of up to 50 members; returns how many emails were
-    queued (a member already claimed for the period is skipped)."""
+    """Claim, build and queue the due digests of up to 50 members, then send them from here over
+    one connection; returns how many emails were queued (a member already claimed for the
+    period is skipped)."""
     from facilitation import digests
 
-    return digests.send_digests(user_ids, now=now)
+    return digests.send_digests(user_ids, now=now, send_here=True)
 
 
 @shared_task(ignore_result=True)

@@ -503,6 +503,8 @@ def digest_threads(community_ids, *, since, until) -> list[Thread]:
             created_at__lt=until,
         )
         .select_related("community")
+        # What a digest tells of a thread and needs for its address: a batch reads hundreds.
+        .only("title", "created_at", "author_id", "community_id", "community__slug")
         .order_by("-last_activity_at", "-pk")
     )
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from communities import emails
 from communities.models import Membership, Notification
+from core.models import OutboxEmail
 from documents.models import Document
 from facilitation import digests, tasks
 from facilitation.models import DigestDelivery
@@ -275,6 +277,49 @@ def test_digests_in_the_members_language_and_time_zone(
     assert "Répondre" in html
 
 
+def test_digests_render_a_community_part_once_for_members_who_get_the_same(
+    cast, smtp_sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The part of a community is rendered once a process for all who get the same content in
+    the same language, and again for anything that differs (content, language, a new name)."""
+    monkeypatch.setattr(digests, "_PARTS", digests.OrderedDict())
+    settle_memberships()
+    readers = [UserFactory(display_name=f"Reader {n}") for n in range(3)]
+    french = UserFactory(display_name="Lectrice", language="fr")
+    for person in (*readers, french):
+        old_membership(cast.public, person)
+    thread = start_thread(forum_in(cast.public), cast.facilitator, title="Opening with a puzzle")
+    now = next_morning(weekday=0)
+    rendered = []
+    monkeypatch.setattr(
+        digests,
+        "render_to_string",
+        lambda name, context, **kw: rendered.append(name) or render_to_string(name, context, **kw),
+    )
+
+    run([p.pk for p in (*readers, french)], now, django_capture_on_commit_callbacks)
+
+    # Three English readers with the same news share one rendering; the French reader has hers.
+    assert len(rendered) == 2 * 2  # (English, French) × (HTML, text)
+    for person in readers:
+        [mail] = digests_to(smtp_sink, person.email)
+        assert thread.title in smtp_sink.text_of(mail) and thread.title in smtp_sink.html_of(mail)
+    [french_mail] = digests_to(smtp_sink, french.email)
+    assert "Nouvelles discussions" in smtp_sink.text_of(french_mail)
+
+    # Renamed, the community's part is rendered anew: nothing stale is sent.
+    cast.public.name = "Renamed circle"
+    cast.public.save(update_fields=["name"])
+    # The same period again, forgotten: the same news, under the new name.
+    DigestDelivery.objects.all().delete()
+    OutboxEmail.objects.filter(key__startswith="digest:").delete()
+    rendered.clear()
+    run([readers[0].pk], now, django_capture_on_commit_callbacks)
+    assert len(rendered) == 2
+    latest = digests_to(smtp_sink, readers[0].email)[-1]
+    assert "Renamed circle" in smtp_sink.text_of(latest)
+
+
 def test_digests_mark_the_notifications_they_told(
     cast, smtp_sink, django_capture_on_commit_callbacks, replies_in_digest
 ):
@@ -294,6 +339,27 @@ def test_digests_mark_the_notifications_they_told(
 
 
 # --- Once, and only when there is something new -------------------------------------------------
+
+
+def test_digests_batch_task_sends_its_own_emails_after_its_commit(
+    cast, smtp_sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The batch task sends the digests it queued itself, over one connection, rather than
+    handing them to outbox tasks; they were in the outbox before it sent them."""
+    from core import outbox
+
+    settle_memberships()
+    start_thread(forum_in(cast.public), cast.facilitator, title="Sent from the batch")
+    handed_out = []
+    monkeypatch.setattr(outbox, "dispatch", handed_out.append)
+    now = next_morning(weekday=0)
+
+    run([cast.member.pk], now, django_capture_on_commit_callbacks)
+
+    assert handed_out == []
+    [mine] = digests_to(smtp_sink, cast.member.email)
+    assert "Sent from the batch" in smtp_sink.text_of(mine)
+    assert OutboxEmail.objects.get(key__startswith=f"digest:{cast.member.pk}:").sent_at
 
 
 def test_digests_a_task_run_twice_sends_once(cast, smtp_sink, django_capture_on_commit_callbacks):
