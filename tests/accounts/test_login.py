@@ -56,12 +56,15 @@ def test_login_unverified_email_is_sent_to_verification(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_signup_does_not_reveal_an_existing_account(client, mailoutbox):
+def test_signup_does_not_reveal_an_existing_account(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     existing = UserFactory()
     form = {"password1": "Another-passphrase-77", "password2": "Another-passphrase-77"}
 
-    new = client.post(reverse("account_signup"), {**form, "email": "new-person@example.org"})
-    taken = client.post(reverse("account_signup"), {**form, "email": existing.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        new = client.post(reverse("account_signup"), {**form, "email": "new-person@example.org"})
+        taken = client.post(reverse("account_signup"), {**form, "email": existing.email})
 
     # Both answers look the same; only the owner of the address learns, by email, what happened.
     assert new.status_code == taken.status_code == 302
@@ -70,11 +73,14 @@ def test_signup_does_not_reveal_an_existing_account(client, mailoutbox):
     assert {message.to[0] for message in mailoutbox} == {"new-person@example.org", existing.email}
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, mailoutbox):
+def test_password_reset_does_not_reveal_whether_an_account_exists(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     existing = UserFactory()
 
-    known = client.post(reverse("account_reset_password"), {"email": existing.email})
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("account_reset_password"), {"email": existing.email})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
 
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
@@ -85,17 +91,18 @@ def test_password_reset_does_not_reveal_whether_an_account_exists(client, mailou
     assert "/accounts/password/reset/key/" not in no_account.body
 
 
-def test_signup_saves_display_name_and_language(client):
-    client.post(
-        reverse("account_signup"),
-        {
-            "email": "camille@example.org",
-            "display_name": "Camille",
-            "password1": "Another-passphrase-77",
-            "password2": "Another-passphrase-77",
-        },
-        HTTP_ACCEPT_LANGUAGE="fr",
-    )
+def test_signup_saves_display_name_and_language(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "camille@example.org",
+                "display_name": "Camille",
+                "password1": "Another-passphrase-77",
+                "password2": "Another-passphrase-77",
+            },
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
 
     from accounts.models import User
 
@@ -142,3 +149,35 @@ def test_login_rate_limit_counts_each_client_behind_the_proxy(client, settings):
     # A client cannot escape by writing its own X-Forwarded-For: the proxy appends the real one.
     spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
     assert refused(attempt(spoofed, 100))
+
+
+def test_account_emails_go_through_the_outbox_and_name_the_installation(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """A password reset asked while the mail server is away still answers at once; the email
+    waits in the outbox for the sweeper, and names the installation, not the request's host."""
+    from core.models import OutboxEmail
+    from core.tasks import sweep_outbox
+    from tests.core.mail_backends import RecordingBackend
+
+    settings.EMAIL_BACKEND = "tests.core.mail_backends.RecordingBackend"
+    settings.COP_SITE_NAME = "Réseau Praxis"
+    RecordingBackend.reset()
+    RecordingBackend.unreachable = True
+    person = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": person.email})
+
+    assert response.status_code == 302
+    row = OutboxEmail.objects.get(key__startswith="account:password_reset_key:")
+    assert row.to == person.email and row.sent_at is None
+    assert "/accounts/password/reset/key/" in row.body
+    assert "Réseau Praxis" in row.body and "testserver" not in row.body.split("http")[0]
+    assert RecordingBackend.accepted() == []
+
+    RecordingBackend.unreachable = False
+    OutboxEmail.objects.update(next_attempt_at=row.created_at)
+    sweep_outbox()
+    assert RecordingBackend.accepted() == [person.email]
+    RecordingBackend.reset()

@@ -547,14 +547,15 @@ def test_invitations_sign_up_from_the_email_link_lands_as_a_member(cast, anon_cl
 
 
 def test_invitations_sign_up_later_with_the_invited_address_joins_at_verification(
-    cast, anon_client, mailoutbox
+    cast, anon_client, mailoutbox, django_capture_on_commit_callbacks
 ):
     invitation = InvitationFactory(community=cast.private, email="later@example.net")
 
-    signed_up = anon_client.post(
-        "/accounts/signup/",
-        {"email": "later@example.net", "password1": PASSWORD, "password2": PASSWORD},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_up = anon_client.post(
+            "/accounts/signup/",
+            {"email": "later@example.net", "password1": PASSWORD, "password2": PASSWORD},
+        )
 
     assert signed_up.status_code == 302
     assert signed_up["Location"] == "/accounts/confirm-email/"
