@@ -331,8 +331,8 @@ class BatchContent:
         }
 
     def url_of(self, obj) -> str:
-        """The full address of a thread, document, cycle or community: "/c/<slug>/…/<id>/",
-        made once a process for each (kind, id, community address)."""
+        """The full address of a thread, document, cycle or community (the community's
+        address and the object's id make it), made once a process for each."""
         slug = obj.slug if isinstance(obj, Community) else obj.community.slug
         key = (type(obj), obj.pk, slug)
         url = _URLS.get(key)
