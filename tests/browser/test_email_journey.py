@@ -74,10 +74,13 @@ def test_journey_daily_digest_in_french_and_a_reply_by_email(
     assert reply_to.endswith("@reply.praxis.test")
     assert mention["List-Unsubscribe"]
 
-    # The next morning (07:30 where she lives), her daily digest, in French.
+    # The next morning (the next 07:30 where she lives), her daily digest, in French. (Not
+    # "tomorrow at 07:30": run before 07:30, the day's window would begin after the thread.)
     zone = ZoneInfo(maya.time_zone)
-    tomorrow = timezone.now().astimezone(zone).date() + timedelta(days=1)
-    morning = datetime.combine(tomorrow, time(7, 30), tzinfo=zone)
+    local_now = timezone.now().astimezone(zone)
+    morning = datetime.combine(local_now.date(), time(7, 30), tzinfo=zone)
+    if morning <= local_now:
+        morning += timedelta(days=1)
     plan_digests.delay(now=morning)
     [digest] = [m for m in smtp_sink.to(maya.email) if m is not mention]
     assert _french("Your daily digest") in digest["Subject"]
