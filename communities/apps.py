@@ -23,6 +23,8 @@ class CommunitiesConfig(AppConfig):
         membership = [event.INVITATION_ACCEPT, event.JOIN_REQUEST_APPROVE, event.MEMBER_ROLE]
         map_events("membership", [*membership, event.JOIN_REQUEST_DECLINE])
         map_events("membership", [event.INVITATION_EXPIRE])
+        # A community closed or reopened by its organizers: what one's membership now allows.
+        map_events("membership", [event.COMMUNITY_CLOSE, event.COMMUNITY_REOPEN])
         sanctions = [event.MEMBER_SUSPEND, event.MEMBER_REINSTATE, event.MEMBER_SILENCE]
         map_events("moderation", [*sanctions, event.MEMBER_UNSILENCE])
         map_events("join_requests", [event.JOIN_REQUEST_CREATE])

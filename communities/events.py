@@ -210,6 +210,9 @@ def describe_details(details: Mapping[str, object]) -> list[tuple[str, str]]:
 class CommunityEvent(models.TextChoices):
     COMMUNITY_CREATE = "community.create", _("Community created")
     COMMUNITY_SETTINGS = "community.settings", _("Settings changed")
+    # Closure (issue 16): an organizer makes the community read-only, or opens it again.
+    COMMUNITY_CLOSE = "community.close", _("Community closed")
+    COMMUNITY_REOPEN = "community.reopen", _("Community reopened")
     INVITATION_CREATE = "invitation.create", _("Invitation sent")
     INVITATION_RESEND = "invitation.resend", _("Invitation sent again")
     INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
@@ -285,6 +288,10 @@ def register_community_events() -> None:
                 "%(reason)s"
             ),
             event.MEMBER_UNSILENCE: _("You can post in %(community_name)s again."),
+            event.COMMUNITY_CLOSE: _(
+                "%(person)s closed %(community_name)s: it is now read-only for everyone."
+            ),
+            event.COMMUNITY_REOPEN: _("%(person)s reopened %(community_name)s."),
             # The help desk: the subject is the asker's words, shown only to the people of the
             # conversation (never in the audit log).
             event.HELP_REQUEST_CREATE: _(

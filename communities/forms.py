@@ -121,9 +121,12 @@ class CommunitySettingsForm(forms.ModelForm):
     GROUPS = (
         (
             _("The community"),
-            ("name", "slug", "theme", "description", "language", "status"),
+            ("name", "slug", "theme", "description", "language"),
         ),
-        (_("Who sees it and who joins"), ("visibility", "join_policy")),
+        (
+            _("Who sees it and who joins"),
+            ("visibility", "join_policy", "allow_public_knowledge"),
+        ),
         (
             _("Moderation"),
             (

@@ -111,6 +111,15 @@ class Community(models.Model):
             "none: inactive."
         ),
     )
+    # Knowledge (issue 16): whether facilitators may publish knowledge entries to everyone.
+    allow_public_knowledge = models.BooleanField(
+        _("allow public knowledge"),
+        default=False,
+        help_text=_(
+            "Facilitators may publish knowledge entries for anyone to read, without an account "
+            "(only while the community is public)."
+        ),
+    )
     # The setup wizard's answers (purpose, audience, rhythm), kept for the facilitator.
     orientation = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

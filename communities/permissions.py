@@ -54,14 +54,15 @@ ORGANIZER = FACILITATOR | {"community.manage", "member.promote", "assessment.rep
 STAFF = VIEW | {"member.list", "audit.view"}
 
 ROLE_CAPABILITIES = {Role.MEMBER: MEMBER, Role.FACILITATOR: FACILITATOR, Role.ORGANIZER: ORGANIZER}
-# What an archived (read-only) community still allows its members.
+# What an archived (read-only) community still allows its members. Organizers keep
+# "community.manage" for the closure flow (reopening); roles wait for the community to reopen
+# (issue 16: "member.promote" let an organizer change roles in a closed community).
 READ_ONLY = VIEW | {
     "community.leave",
     "member.list",
     "audit.view",
     "community.manage",
     "community.facilitate",
-    "member.promote",
     "assessment.results",
     "assessment.report",
 }
@@ -338,6 +339,30 @@ def can_see_thread(access: Access, thread) -> bool:
     return thread.author_id is not None and thread.author_id == getattr(access.user, "pk", None)
 
 
+# --- Answers and summaries (issue 16) (the forums app passes its threads) --------------------
+
+
+def can_mark_answer(access: Access, thread) -> bool:
+    """In a questions forum, the asker or a moderator marks (or unmarks) the answer, unless the
+    community or the forum is archived."""
+    if not access.can("forum.post"):
+        return False
+    if thread.forum.kind != "questions":
+        return False
+    if thread.forum.is_archived:
+        return False
+    if access.can("forum.moderate"):
+        return True
+    return thread.author_id is not None and thread.author_id == getattr(access.user, "pk", None)
+
+
+def can_summarize(access: Access, thread) -> bool:
+    """Moderators write a thread's summary, unless the community or the forum is archived."""
+    if not access.can("forum.moderate"):
+        return False
+    return not thread.forum.is_archived
+
+
 def can_flag(access: Access, post) -> bool:
     """Members flag others' visible posts, once each (the service refuses a second flag)."""
     if not access.can("forum.flag"):
@@ -531,3 +556,80 @@ def can_nudge(access: Access, target: Membership) -> bool:
     if not target.is_active:
         return False
     return target.user_id != getattr(access.user, "pk", None)
+
+
+# --- Archived communities (issue 16) ----------------------------------------------------------
+# Organizers keep "community.manage" in an archived community to reach the closure flow; every
+# other write waits for the community to be reopened.
+
+
+def can_close_or_reopen(access: Access) -> bool:
+    """Organizers close their community (read-only for everyone) and reopen it."""
+    return access.can("community.manage")
+
+
+def can_change_settings(access: Access) -> bool:
+    """Organizers change the settings of an active community; a closed one is reopened first."""
+    if not access.can("community.manage"):
+        return False
+    return not access.community.is_archived
+
+
+# --- Knowledge (issue 16) (the facilitation app passes its knowledge entries) ------------------
+
+
+def allows_public_knowledge(community: Community) -> bool:
+    """Knowledge may be public only where the organizer allows it and the community is public."""
+    if not community.allow_public_knowledge:
+        return False
+    return community.is_public
+
+
+def can_curate_knowledge(access: Access) -> bool:
+    """Facilitators promote threads, posts, documents and value stories to knowledge; an
+    archived community is read-only."""
+    if not access.can("community.facilitate"):
+        return False
+    return not access.community.is_archived
+
+
+def _is_steward(access: Access, entry) -> bool:
+    return access.is_member and _is_own(access, entry, "steward_id")
+
+
+def can_change_knowledge(access: Access, entry) -> bool:
+    """Facilitators and the entry's steward edit it, publish, retire or confirm its review;
+    nobody in an archived community."""
+    if entry.community_id != access.community.pk:
+        return False
+    if access.community.is_archived:
+        return False
+    if access.can("community.facilitate"):
+        return True
+    return _is_steward(access, entry)
+
+
+def can_see_knowledge_entry(access: Access, entry) -> bool:
+    """A published public entry of a community that allows public knowledge shows to anyone
+    (even once the community is archived); a published members-only one to its members; drafts
+    and retired entries to facilitators and the steward."""
+    if entry.community_id != access.community.pk:
+        return False
+    published = entry.status == "published"
+    if published and entry.visibility == "public" and allows_public_knowledge(access.community):
+        return True
+    if not access.can("community.view"):
+        return False
+    if access.can("community.facilitate"):
+        return True
+    if _is_steward(access, entry):
+        return True
+    return published and access.is_member
+
+
+def can_see_value_story(access: Access, story) -> bool:
+    """Value stories show to the community's members and to those who see its results (as
+    assessments.selectors.stories_of), for the knowledge entries that cite them."""
+    if story.community_id != access.community.pk:
+        return False
+    return access.is_member or access.can("assessment.results")

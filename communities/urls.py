@@ -1,7 +1,16 @@
 from django.urls import path
 
+from communities.views import (
+    closure,
+    help,
+    invitations,
+    manage,
+    membership,
+    notifications,
+    pages,
+    requests,
+)
 from communities.views import email as email_views
-from communities.views import help, invitations, manage, membership, notifications, pages, requests
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -66,6 +75,8 @@ urlpatterns = [
     path("c/<slug:slug>/invite/<str:token>/", invitations.accept, name="invitation"),
     path("c/<slug:slug>/settings/", manage.community_settings, name="community_settings"),
     path("c/<slug:slug>/audit/", manage.audit_log, name="audit_log"),
+    path("c/<slug:slug>/close/", closure.close, name="community_close"),
+    path("c/<slug:slug>/reopen/", closure.reopen, name="community_reopen"),
     path("c/<slug:slug>/help/", help.help_requests, name="help_requests"),
     path("c/<slug:slug>/help/new/", help.help_ask, name="help_ask"),
     path("c/<slug:slug>/help/<int:request_id>/", help.help_request, name="help_request"),

@@ -27,6 +27,10 @@ class FacilitationConfig(AppConfig):
 
         register_guidelines_tab_and_panel()
 
+        from facilitation.knowledge.registry import register_knowledge
+
+        register_knowledge()
+
         # Notification emails about a post carry a reply+<token>@ address (reply by email).
         from facilitation.inbound import register as register_reply_by_email
 

@@ -1,14 +1,21 @@
 """Demo facilitation: the mathematics network's published guidelines (with their discussion
-thread), its getting-started set-up, and a help request a member sent the facilitators.
+thread), its getting-started set-up, a help request a member sent the facilitators, and a public
+knowledge entry promoted from an answered question.
 Idempotent: nothing is added twice."""
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from communities.models import Community, HelpRequest
 from communities.services import ask_for_help
 from facilitation.guidelines.services import publish_guidelines, start_guidelines
-from facilitation.models import CommunitySetup
+from facilitation.knowledge.services import SourceRef, promote_to_knowledge
+from facilitation.models import CommunitySetup, KnowledgeEntry
+from forums.demo import QUESTION_TITLE
+from forums.models import Thread
 
 
 @transaction.atomic
@@ -28,3 +35,29 @@ def seed_facilitation(communities: list[Community]) -> None:
             "Is there a way to show the applet itself?",
             asked_from=reverse("forum_list", args=[math.slug]),
         )
+    _seed_knowledge(math)
+
+
+def _seed_knowledge(math: Community) -> None:
+    """The answered question, promoted to a published entry readable by anyone (the public
+    network allows public knowledge)."""
+    thread = Thread.objects.filter(community=math, title=QUESTION_TITLE).first()
+    if thread is None or KnowledgeEntry.objects.filter(community=math).exists():
+        return
+    if not math.allow_public_knowledge:
+        math.allow_public_knowledge = True
+        math.save(update_fields=["allow_public_knowledge"])
+    facilitator = math.memberships.get(user__email="facilitator@example.com").user
+    promote_to_knowledge(
+        math,
+        actor=facilitator,
+        sources=[SourceRef("thread", thread, thread.title, thread.get_absolute_url())],
+        title="Opening a lesson on fractions",
+        summary="Open with a **fair-sharing problem** (three pizzas, four friends); bring in "
+        "the notation only once the class has argued about the shares.",
+        tags=["fractions", "lesson openings"],
+        steward=facilitator,
+        review_on=timezone.localdate() + timedelta(days=180),
+        status=KnowledgeEntry.Status.PUBLISHED,
+        visibility=KnowledgeEntry.Visibility.PUBLIC,
+    )

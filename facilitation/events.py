@@ -14,6 +14,12 @@ class FacilitationEvent(models.TextChoices):
     MEMBER_NUDGE = "member.nudge", _("Member nudged")
     EXPORT_MEMBERS = "export.members", _("Members exported")
     EXPORT_ACTIVITY = "export.activity", _("Activity exported")
+    # Knowledge (issue 16).
+    KNOWLEDGE_CREATE = "knowledge.create", _("Knowledge entry created")
+    KNOWLEDGE_EDIT = "knowledge.edit", _("Knowledge entry changed")
+    KNOWLEDGE_PUBLISH = "knowledge.publish", _("Knowledge entry published")
+    KNOWLEDGE_RETIRE = "knowledge.retire", _("Knowledge entry retired")
+    KNOWLEDGE_REVIEW = "knowledge.review", _("Knowledge entry review confirmed")
 
 
 def register_facilitation_events() -> None:

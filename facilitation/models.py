@@ -194,3 +194,121 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_key[:12]} {self.outcome}"
+
+
+# --- Knowledge archive (issue 16) --------------------------------------------------------------
+
+
+class KnowledgeEntry(models.Model):
+    """A piece of the community's knowledge, curated by a facilitator from threads, posts,
+    documents and value stories: a summary with its sources, a steward and a review date."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("knowledge entry", "Draft")
+        PUBLISHED = "published", pgettext_lazy("knowledge entry", "Published")
+        RETIRED = "retired", pgettext_lazy("knowledge entry", "Retired")
+
+    class Visibility(models.TextChoices):
+        MEMBERS = "members", _("Members only")
+        PUBLIC = "public", _("Public: anyone, without an account")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="knowledge_entries"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=20_000)
+    summary_html = models.TextField(editable=False, blank=True)
+    # Normalised tags between commas (",energy,heritage,"): browsing by a tag is one
+    # `contains` filter, portable to SQLite.
+    tags = models.CharField(_("tags"), max_length=500, blank=True, default="")
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("steward"),
+    )
+    review_on = models.DateField(_("review date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("knowledge entry")
+        verbose_name_plural = _("knowledge entries")
+        ordering = ["-published_at", "-created_at"]
+        indexes = [
+            models.Index(fields=["community", "status", "-published_at"]),
+            models.Index(fields=["community", "review_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("knowledge_entry", args=[self.community.slug, self.pk])
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(",") if tag]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+
+class KnowledgeSource(models.Model):
+    """Where an entry's knowledge came from. The title and address are kept as they were at
+    promotion, so the source stays listed when its object is hidden, trashed or deleted."""
+
+    class Kind(models.TextChoices):
+        THREAD = "thread", _("Thread")
+        POST = "post", _("Post")
+        DOCUMENT = "document", _("Document")
+        VALUE_STORY = "value_story", _("Value story")
+
+    entry = models.ForeignKey(KnowledgeEntry, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    thread = models.ForeignKey(
+        "forums.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    post = models.ForeignKey(
+        "forums.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    value_story = models.ForeignKey(
+        "assessments.ValueStory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("knowledge source")
+        verbose_name_plural = _("knowledge sources")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,6 +6,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("c/<slug:slug>/search/", views.community_search, name="community_search"),
     path("", include("facilitation.guidelines.views")),  # guidelines
+    path("", include("facilitation.knowledge.views")),  # knowledge
     path("", include("facilitation.export_views")),  # exports
     path("", include("facilitation.dashboard.views")),  # dashboard
     path("", include("facilitation.wizard.views")),  # wizard

@@ -17,7 +17,8 @@ class ForumsConfig(AppConfig):
         from forums.events import ForumEvent as event
 
         map_events("mentions", [event.POST_MENTION])
-        map_events("replies", [event.POST_REPLY, event.THREAD_CREATE])
+        # One's reply marked as the answer of a question: news about one's replies.
+        map_events("replies", [event.POST_REPLY, event.THREAD_CREATE, event.THREAD_ANSWER])
         map_events("flags", [event.MODERATION_QUEUE])
         outcomes = [event.POST_HIDE, event.POST_RESTORE, event.POST_APPROVE]
         map_events("moderation", [*outcomes, event.THREAD_HIDE, event.THREAD_RESTORE])

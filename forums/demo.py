@@ -132,6 +132,54 @@ def seed_forums(communities: list[Community]) -> None:
                 post = services.reply(thread, actor=people[reply_author], body=reply_body)
                 services.toggle_reaction(post, actor=people[author], kind=Reaction.Kind.THUMBS_UP)
     _seed_long_thread(communities, people)
+    _seed_question(communities, people)
+
+
+QUESTION_TITLE = "How do you start a lesson on fractions?"
+
+
+def _seed_question(communities: list[Community], people: dict[str, User]) -> None:
+    """A questions forum of the mathematics network, with a question whose asker marked the
+    answer, and the facilitator's summary of the thread."""
+    math = next((c for c in communities if c.slug == "math-teachers"), None)
+    if math is None or Thread.objects.filter(community=math, title=QUESTION_TITLE).exists():
+        return
+    forum = Forum.objects.filter(community=math, slug="questions").first()
+    if forum is None:
+        forum = services.create_forum(
+            math,
+            actor=people["organizer@example.com"],
+            name="Questions",
+            slug="questions",
+            description="Ask the network; the asker marks the answer that helped.",
+            kind=Forum.Kind.QUESTIONS,
+        )
+    asker, facilitator = people["member@example.com"], people["facilitator@example.com"]
+    thread = services.start_thread(
+        forum,
+        actor=asker,
+        title=QUESTION_TITLE,
+        body="My Year 7 class switches off as soon as they see a fraction. "
+        "How do you open the first lesson?",
+    )
+    services.reply(
+        thread,
+        actor=people["ines.moreau@example.org"],
+        body="I show them a worksheet of equivalent fractions first.",
+    )
+    answer = services.reply(
+        thread,
+        actor=facilitator,
+        body="Start with a sharing problem: **three pizzas for four friends**. Let them argue "
+        "about fair shares before any notation appears.",
+    )
+    services.mark_answer(thread, actor=asker, post=answer)
+    services.save_summary(
+        thread,
+        actor=facilitator,
+        body="Open with a **fair-sharing problem** (three pizzas, four friends); bring in the "
+        "notation only once the class has argued about the shares.",
+    )
 
 
 def _seed_long_thread(communities: list[Community], people: dict[str, User]) -> None:

@@ -18,6 +18,10 @@ class ForumEvent(models.TextChoices):
     THREAD_UNPIN = "thread.unpin", _("Thread unpinned")
     THREAD_MOVE = "thread.move", _("Thread moved")
     THREAD_RENAME = "thread.rename", _("Thread renamed")
+    THREAD_ANSWER = "thread.answer", _("Answer marked")
+    THREAD_UNANSWER = "thread.unanswer", _("Answer unmarked")
+    THREAD_SUMMARIZE = "thread.summarize", _("Thread summary saved")
+    THREAD_SUMMARY_REMOVE = "thread.summary_remove", _("Thread summary removed")
     POST_CREATE = "post.create", _("Reply posted")
     POST_REPLY = "post.reply", _("Reply in a watched thread")
     POST_MENTION = "post.mention", _("Mention in a post")
@@ -38,6 +42,8 @@ def register_forum_events() -> None:
         feed={
             event.THREAD_CREATE: _("%(actor)s started “%(target)s”"),
             event.POST_CREATE: _("%(actor)s replied in “%(target)s”"),
+            event.THREAD_ANSWER: _("%(actor)s marked the answer to “%(target)s”"),
+            event.THREAD_SUMMARIZE: _("%(actor)s summarized “%(target)s”"),
         },
         notices={
             event.POST_MENTION: _("%(person)s mentioned you in “%(thread)s”."),
@@ -56,5 +62,6 @@ def register_forum_events() -> None:
                 "Your thread “%(thread)s” was hidden by the facilitators: %(reason)s"
             ),
             event.THREAD_RESTORE: _("Your thread “%(thread)s” is visible again."),
+            event.THREAD_ANSWER: _("%(person)s marked your reply in “%(thread)s” as the answer."),
         },
     )

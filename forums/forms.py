@@ -15,13 +15,19 @@ MAX_ATTACHMENTS = 10
 class ForumForm(forms.ModelForm):
     class Meta:
         model = Forum
-        fields = ["name", "slug", "description"]
+        fields = ["name", "slug", "description", "kind"]
+        widgets = {"kind": forms.RadioSelect}
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
         self.community = community
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _("Leave empty to make one from the name.")
+        # A form sent without the kind (an older page, a script) keeps the forum as it is.
+        self.fields["kind"].required = False
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.instance.kind or Forum.Kind.DISCUSSION
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:60]
@@ -147,3 +153,32 @@ class ThreadPageForm(forms.Form):
 
     page = forms.IntegerField(required=False, min_value=1)
     quote = IdField(required=False)
+
+
+class AnswerForm(forms.Form):
+    """Which post to mark as the answer; `unmark` takes the mark off."""
+
+    post = IdField(required=False)
+    unmark = forms.BooleanField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("unmark") and not cleaned.get("post"):
+            raise ValidationError(_("Choose the post that answers the question."))
+        return cleaned
+
+
+class SummaryForm(forms.Form):
+    body = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Markdown. What the thread settled, what is still open, and where to read more. "
+            "Leave empty to remove the summary."
+        ),
+    )
+
+    def clean_body(self):
+        return self.cleaned_data["body"].strip()

@@ -14,10 +14,21 @@ from core.search import SearchVectorField
 class Forum(models.Model):
     """A themed category of a community's discussions."""
 
+    class Kind(models.TextChoices):
+        DISCUSSION = "discussion", _("Discussion")
+        QUESTIONS = "questions", _("Questions and answers")
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="forums")
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("web address"), max_length=60)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.DISCUSSION,
+        help_text=_("In a questions forum, each thread's answer can be marked."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     is_archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -35,6 +46,10 @@ class Forum(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum", args=[self.community.slug, self.slug])
+
+    @property
+    def is_questions(self) -> bool:
+        return self.kind == self.Kind.QUESTIONS
 
 
 class Thread(models.Model):
@@ -63,6 +78,14 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_reason = models.TextField(blank=True, max_length=2000)
+    # In a questions forum: the post the asker or a facilitator marked as the answer.
+    answer = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("thread")
@@ -150,6 +173,42 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} before {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ThreadSummary(models.Model):
+    """A facilitator's summary of a long thread, shown at its top; each save keeps a revision."""
+
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="summary")
+    body = models.TextField(_("summary"), max_length=20_000)
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("thread summary")
+        verbose_name_plural = _("thread summaries")
+
+    def __str__(self) -> str:
+        return f"Summary of {self.thread}"
+
+
+class ThreadSummaryRevision(models.Model):
+    """One saved version of a thread's summary (an empty body: the summary was removed)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="summary_revisions")
+    body = models.TextField(blank=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Summary of {self.thread} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Attachment(models.Model):

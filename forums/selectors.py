@@ -4,7 +4,18 @@
 "missing" and "not yours" alike): views use them, never a helper of their own.
 """
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -20,7 +31,17 @@ from core.search import (
     substring_snippet,
     uses_full_text,
 )
-from forums.models import Attachment, Forum, Post, Reaction, ReadState, Subscription, Thread
+from forums.models import (
+    Attachment,
+    Forum,
+    Post,
+    Reaction,
+    ReadState,
+    Subscription,
+    Thread,
+    ThreadSummary,
+    ThreadSummaryRevision,
+)
 
 PARTICIPANTS_SHOWN = 5
 
@@ -538,3 +559,79 @@ def digest_read_states(user_ids, community_ids, *, since) -> dict[tuple[int, int
             thread__last_activity_at__gte=since,
         ).values_list("user_id", "thread_id", "last_read_number")
     }
+
+
+# --- Answers and summaries (issue 16) ---------------------------------------------------------
+
+
+def accepted_answer(thread: Thread) -> Post | None:
+    """The post marked as the thread's answer, with its author; None when there is none or it
+    is hidden (or held) from readers."""
+    if thread.answer_id is None:
+        return None
+    return (
+        Post.objects.filter(pk=thread.answer_id, hidden_at__isnull=True, is_pending=False)
+        .select_related("author")
+        .first()
+    )
+
+
+def answer_for_reader(access: Access, thread: Thread) -> tuple[Post | None, bool]:
+    """(the answer the reader may read, whether an answer is marked but hidden from them)."""
+    if thread.answer_id is None:
+        return None, False
+    post = Post.objects.filter(pk=thread.answer_id).select_related("author").first()
+    if post is None:
+        return None, False
+    if not can_see_post(access, post):
+        return None, True
+    return post, False
+
+
+def with_answer_state(threads: QuerySet[Thread], *, unanswered: bool = False) -> QuerySet[Thread]:
+    """Threads of a questions forum, each with `is_answered` (an answer marked and visible);
+    with `unanswered`, only those without one."""
+    answered = Q(answer__isnull=False, answer__hidden_at__isnull=True, answer__is_pending=False)
+    threads = threads.annotate(is_answered=ExpressionWrapper(answered, output_field=BooleanField()))
+    if unanswered:
+        threads = threads.exclude(answered)
+    return threads
+
+
+def thread_summary(thread: Thread) -> ThreadSummary | None:
+    """The thread's summary with its author, None when it has none."""
+    return ThreadSummary.objects.filter(thread=thread).select_related("author").first()
+
+
+def thread_summary_text(thread: Thread) -> str:
+    """The markdown source of the thread's summary ("" when it has none)."""
+    return ThreadSummary.objects.filter(thread=thread).values_list("body", flat=True).first() or ""
+
+
+def summary_revisions(thread: Thread) -> QuerySet[ThreadSummaryRevision]:
+    """Every saved version of the thread's summary, newest first, with its editor."""
+    return ThreadSummaryRevision.objects.filter(thread=thread).select_related("editor")
+
+
+# --- Feeds (issue 16) -------------------------------------------------------------------------
+
+FEED_THREADS = 30
+
+
+def feed_threads(community) -> list[Thread]:
+    """The newest threads every visitor may read (not hidden, something visible, in an open
+    forum), each with `opening_html`, its first post's HTML when that post is visible."""
+    opening = Post.objects.filter(
+        thread=OuterRef("pk"), number=1, hidden_at__isnull=True, is_pending=False
+    ).values("body_html")[:1]
+    return list(
+        Thread.objects.filter(
+            community=community,
+            hidden_at__isnull=True,
+            post_count__gt=0,
+            forum__is_archived=False,
+        )
+        .select_related("author")
+        .annotate(opening_html=Subquery(opening))
+        .order_by("-created_at", "-pk")[:FEED_THREADS]
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from forums import moderation_views, queue_views, views
+from forums import answer_views, moderation_views, queue_views, views
+from forums.feeds import ThreadsFeed
 
 urlpatterns = [
     path("c/<slug:slug>/forums/", views.forum_list, name="forum_list"),
@@ -21,6 +22,20 @@ urlpatterns = [
         views.thread_subscription,
         name="thread_subscription",
     ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/answer/", answer_views.thread_answer, name="thread_answer"
+    ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/summary/",
+        answer_views.thread_summary,
+        name="thread_summary",
+    ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/summary/history/",
+        answer_views.thread_summary_history,
+        name="thread_summary_history",
+    ),
+    path("c/<slug:slug>/feeds/threads.atom", ThreadsFeed(), name="threads_feed"),
     path("c/<slug:slug>/p/<int:post_id>/", views.post_permalink, name="post"),
     path("c/<slug:slug>/p/<int:post_id>/edit/", views.post_edit, name="post_edit"),
     path("c/<slug:slug>/p/<int:post_id>/revisions/", views.post_revisions, name="post_revisions"),

@@ -17,9 +17,11 @@ from communities.http import community_view, paginate
 from communities.permissions import (
     Access,
     can_edit_post,
+    can_mark_answer,
     can_post_in,
     can_see_post,
     can_see_thread,
+    can_summarize,
 )
 from core.files import file_response
 from core.ratelimit import allow
@@ -107,6 +109,7 @@ def forum_list(request: HttpRequest, access: Access) -> HttpResponse:
                         name=form.cleaned_data["name"],
                         slug=form.cleaned_data["slug"],
                         description=form.cleaned_data["description"],
+                        kind=form.cleaned_data["kind"],
                     ),
                     url=lambda _forum: request.path,
                 )
@@ -145,7 +148,9 @@ def forum_edit(request: HttpRequest, access: Access, forum_slug: str) -> HttpRes
         community=access.community,
     )
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in ("name", "slug", "description")}
+        changes = {
+            name: form.cleaned_data[name] for name in ("name", "slug", "description", "kind")
+        }
         if "archive" in request.POST:
             changes["is_archived"] = request.POST["archive"] == "1"
         services.update_forum(forum, actor=request.user, changes=changes)
@@ -176,13 +181,20 @@ def forum_detail(request: HttpRequest, access: Access, forum_slug: str) -> HttpR
     """A forum's threads: pinned first, then by last activity, twenty a page."""
     access.require("community.view")
     forum = _forum(access, forum_slug)
-    page = paginate(request, selectors.threads_of(access, forum=forum), THREADS_PER_PAGE)
+    threads = selectors.threads_of(access, forum=forum)
+    unanswered = forum.is_questions and request.GET.get("show") == "unanswered"
+    if forum.is_questions:
+        threads = selectors.with_answer_state(threads, unanswered=unanswered)
+    page = paginate(request, threads, THREADS_PER_PAGE)
     selectors.with_participants(list(page.object_list))
     context = {
         "access": access,
         "community": access.community,
         "forum": forum,
         "page": page,
+        "questions": forum.is_questions,
+        "unanswered": unanswered,
+        "filters": "show=unanswered" if unanswered else "",
         "level": selectors.subscription_level(access, forum=forum),
         "levels": Subscription.Level.choices,
         "can_post": can_post_in(access, forum=forum),
@@ -336,12 +348,20 @@ def thread_detail(request: HttpRequest, access: Access, thread_id: int) -> HttpR
                 quote = "\n".join(f"> {line}" for line in source.body.splitlines())
                 initial["body"] = f"{name} wrote:\n{quote}\n\n"
         reply_form = PostForm(initial=initial)
+    answer, answer_hidden = (None, False)
+    if page.number == 1:
+        answer, answer_hidden = selectors.answer_for_reader(access, thread)
     context = {
         "access": access,
         "community": access.community,
         "thread": thread,
         "forum": thread.forum,
         "posts": posts,
+        "answer": answer,
+        "answer_hidden": answer_hidden,
+        "can_mark_answer": can_mark_answer(access, thread),
+        "can_summarize": can_summarize(access, thread),
+        "summary": selectors.thread_summary(thread) if page.number == 1 else None,
         "page": page,
         "last_read": last_read,
         "reply_form": reply_form,

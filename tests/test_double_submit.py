@@ -448,6 +448,36 @@ def test_double_submit_of_a_new_forum_opens_one_forum(server, cast):
 # --- Every create form carries its key ---------------------------------------------------------
 
 
+def test_double_submit_of_a_promotion_makes_one_knowledge_entry(server, cast):
+    from facilitation.models import KnowledgeEntry
+
+    thread = start_thread(forum_in(cast.public), cast.member)
+    person = Person.logged_in(server, cast.facilitator)
+    path = f"/c/{cast.public.slug}/knowledge/promote/"
+    made = []
+    for attempt in range(TRIES):
+        page = person.get(f"{path}?thread={thread.pk}")
+        hidden = hidden_fields(page, action=path)
+        title = f"Opening a lesson ({attempt})"
+        fields = {
+            **hidden,
+            "title": title,
+            "summary": "Start with a question the class cares about.",
+            "tags": "lessons",
+            "steward": cast.facilitator.pk,
+            "review_on": "2030-01-01",
+            "status": "draft",
+            "visibility": "members",
+        }
+        answers = person.at_once(path, fields)
+        entries = list(KnowledgeEntry.objects.filter(title=title))
+        made.append(len(entries))
+        if len(entries) == 1:
+            assert [answer.status for answer in answers] == [302, 302]
+            assert {answer.location for answer in answers} == {entries[0].get_absolute_url()}
+    assert made == [1] * TRIES
+
+
 def test_every_create_form_carries_a_one_time_key(cast, client_for):
     from communities.services import ask_for_help
     from documents import services
@@ -494,6 +524,10 @@ def test_every_create_form_carries_a_one_time_key(cast, client_for):
             (f"/c/{slug}/facilitate/welcome/", {"action": "", "method": "post"}),
             (f"/c/{slug}/facilitate/introductions/", {"action": "", "method": "post"}),
             (f"/c/{slug}/guidelines/", {"action": f"/c/{slug}/guidelines/start/"}),
+            (
+                f"/c/{slug}/knowledge/promote/?thread={thread.pk}",
+                {"action": f"/c/{slug}/knowledge/promote/"},
+            ),
         ],
     }
     for principal, pages in forms.items():

@@ -353,6 +353,9 @@ def _build_world(media_root: str) -> World:
     guidelines.publish_guidelines(
         guidelines.start_guidelines(community, actor=cast.organizer), actor=cast.organizer
     )
+    from tests.facilitation.knowledge_helpers import entry_of
+
+    entry = entry_of(community, cast.facilitator)
 
     world.args = {
         "slug": community.slug,
@@ -375,6 +378,7 @@ def _build_world(media_root: str) -> World:
         "question_id": question.pk,
         "cycle_id": open_cycle.pk,
         "story_id": story.pk,
+        "entry_id": entry.pk,
         "user_id": cast.member.pk,
         "step": 1,
     }
@@ -635,6 +639,9 @@ HIDDEN_FROM_ALL_WALKERS = {
     "withdraw_request": "only the person who asked may withdraw a request, and the walkers are "
     "members already",
     "post_react": "an empty body names no reaction: there is no such reaction to add",
+    "threads_feed": "the world's community is private: its feed is 404 to everyone, its "
+    "members included (a feed reader has no session)",
+    "knowledge_feed": "the world's community does not allow public knowledge: it has no feed",
 }
 WALKED = {"requests": 0, "seconds": 0.0}
 

@@ -202,6 +202,54 @@ MATRIX: dict[str, dict[str, dict]] = {
     },
     "export_members": {"GET": only(*FACILITATORS, then=OK)},
     "export_activity": {"GET": only(*FACILITATORS, then=OK)},
+    # Closing a community (issue 16): organizers only, after a confirmation; reopening likewise.
+    "community_close": {
+        "GET": only("organizer", then=OK),
+        "POST": only("organizer", then=REDIRECT),
+    },
+    "community_reopen": {
+        "GET": only("organizer", then=OK),
+        "POST": only("organizer", then=REDIRECT),
+    },
+    # Answers and summaries (issue 16): the asker or a moderator marks the answer of a question;
+    # moderators write a thread's summary; its history is as public as the thread.
+    "thread_answer": {
+        "GET": signed_in(NOT_ALLOWED),
+        "POST": only("member", *FACILITATORS, then=REDIRECT),
+    },
+    "thread_summary": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "thread_summary_history": {"GET": everyone(OK)},
+    # A public community's new threads as Atom: a feed reader has no session, so a private
+    # community's feed is 404 to everyone, its members included.
+    "threads_feed": {
+        "GET": everyone(OK),
+        "private": {"GET": everyone(HIDDEN)},
+    },
+    # Curated knowledge (issue 16): members read published entries (members-only here),
+    # facilitators promote and change them; the feed lists public entries only, and is 404
+    # where the organizer has not allowed public knowledge (the cast's default).
+    "knowledge": {"GET": everyone(OK)},
+    "knowledge_entry": {"GET": expect(HIDDEN, **dict.fromkeys(MEMBERS, OK))},
+    "knowledge_edit": {
+        "GET": only(*FACILITATORS, then=OK, others=FORBIDDEN)
+        | dict.fromkeys(("outsider", "other_member", "staff"), HIDDEN),
+        "POST": only(*FACILITATORS, then=REDIRECT)
+        | dict.fromkeys(("outsider", "other_member", "staff"), HIDDEN),
+    },
+    "knowledge_status": {
+        "GET": expect(NOT_ALLOWED, anonymous=LOGIN),
+        "POST": only(*FACILITATORS, then=REDIRECT)
+        | dict.fromkeys(("outsider", "other_member", "staff"), HIDDEN),
+    },
+    "knowledge_promote": {
+        "GET": only(*FACILITATORS, then=OK),
+        "POST": only(*FACILITATORS, then=REDIRECT),
+    },
+    "knowledge_promote_posts": {"GET": only(*FACILITATORS, then=OK)},
+    "knowledge_feed": {"GET": everyone(HIDDEN)},
     # The help desk: members ask the facilitators; a request is a private conversation between
     # the member who asked (the cast's member) and the facilitators. Anyone else, staff
     # included, is not told it exists.
@@ -486,6 +534,8 @@ COMMUNITY_ROUTES = sorted(name for name, route in ROUTES.items() if "<slug:slug>
 class Call:
     kwargs: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
+    # The query string of a GET (e.g. which thread to promote).
+    query: str = ""
 
 
 def _plain(cast, community, person) -> Call:
@@ -1149,6 +1199,60 @@ def _value_report(cast, community, person) -> Call:
     return Call({"slug": community.slug})
 
 
+def _closed_community(cast, community, person) -> Call:
+    from communities.services.communities import close_community
+
+    close_community(community, actor=cast.organizer)
+    return Call({"slug": community.slug})
+
+
+def _question(cast, community, person) -> Call:
+    """A question of the member's in a questions forum, with a facilitator's reply to mark."""
+    forum = forum_services.create_forum(
+        community, actor=cast.organizer, name="Questions", slug="questions", kind="questions"
+    )
+    thread = forum_services.start_thread(
+        forum, actor=cast.member, title="How do you open a lesson?", body="Any tips?"
+    )
+    reply = forum_services.reply(thread, actor=cast.facilitator, body="With a puzzle.")
+    return Call({"slug": community.slug, "thread_id": thread.pk}, {"post": reply.pk})
+
+
+def _knowledge_entry(cast, community, person, data=None) -> Call:
+    from tests.facilitation.knowledge_helpers import entry_of
+
+    entry = entry_of(community, cast.facilitator)
+    return Call({"slug": community.slug, "entry_id": entry.pk}, data or {})
+
+
+def _knowledge_edit(cast, community, person) -> Call:
+    data = {
+        "title": "Opening a lesson",
+        "summary": "Start with a question the class cares about.",
+        "tags": "lessons",
+        "steward": cast.facilitator.pk,
+        "review_on": "2030-01-01",
+        "status": "published",
+        "visibility": "members",
+    }
+    return _knowledge_entry(cast, community, person, data)
+
+
+def _knowledge_promote(cast, community, person) -> Call:
+    thread = _thread(community, cast)
+    data = {
+        "thread": thread.pk,
+        "title": "Opening a lesson",
+        "summary": "Start with a question.",
+        "tags": "lessons",
+        "steward": cast.facilitator.pk,
+        "review_on": "2030-01-01",
+        "status": "draft",
+        "visibility": "members",
+    }
+    return Call({"slug": community.slug}, data, query=f"thread={thread.pk}")
+
+
 ROUTE_CALLS: dict[str, Callable[..., Call]] = {
     "healthz": _plain,
     "home": _plain,
@@ -1250,6 +1354,27 @@ ROUTE_CALLS: dict[str, Callable[..., Call]] = {
         {"slug": community.slug, "user_id": cast.member.pk},
         {"message": "We miss your questions!"},
     ),
+    "community_close": lambda cast, community, person: Call(
+        {"slug": community.slug}, {"confirm": "on"}
+    ),
+    "community_reopen": _closed_community,
+    "thread_answer": _question,
+    "thread_summary": lambda cast, community, person: _a_thread(
+        cast, community, person, {"body": "We agreed to **open with a puzzle**."}
+    ),
+    "thread_summary_history": _a_thread,
+    "threads_feed": _with_a_thread,
+    "knowledge": lambda cast, community, person: Call(
+        {"slug": community.slug} if _knowledge_entry(cast, community, person) else {}
+    ),
+    "knowledge_entry": _knowledge_entry,
+    "knowledge_edit": _knowledge_edit,
+    "knowledge_status": lambda cast, community, person: _knowledge_entry(
+        cast, community, person, {"action": "retire"}
+    ),
+    "knowledge_promote": _knowledge_promote,
+    "knowledge_promote_posts": _a_thread,
+    "knowledge_feed": _community,
     "help_requests": _community,
     "help_ask": lambda cast, community, person: Call(
         {"slug": community.slug}, {"subject": "Uploading a video", "body": "How large may it be?"}
@@ -1312,8 +1437,10 @@ def outcome_of(response) -> object:
 def request(cast, client, name: str, method: str, community: Community | None, principal: str):
     call = ROUTE_CALLS[name](cast, community, cast.person(principal))
     url = reverse(name, kwargs=call.kwargs)
-    response = client.get(url) if method == "GET" else client.post(url, call.data)
-    return url, response
+    if method == "GET":
+        url += f"?{call.query}" if call.query else ""
+        return url, client.get(url)
+    return url, client.post(url, call.data)
 
 
 def _cells():

@@ -1,11 +1,12 @@
-"""Creating communities and changing their settings."""
+"""Creating communities, changing their settings, closing and reopening them."""
 
 from django.db import transaction
 
 from accounts.models import User
 from communities.events import CommunityEvent
 from communities.models import Community, Membership, SiteSettings, SlugRedirect
-from communities.services.logs import audit, record_activity
+from communities.selectors import facilitators_of
+from communities.services.logs import audit, notify_many, record_activity
 from core.markdown import render_markdown
 
 SETTINGS_FIELDS = (
@@ -16,7 +17,6 @@ SETTINGS_FIELDS = (
     "visibility",
     "join_policy",
     "language",
-    "status",
     "flag_threshold",
     "premoderated_posts",
     "post_rate_limit",
@@ -25,6 +25,7 @@ SETTINGS_FIELDS = (
     "core_threshold",
     "active_threshold",
     "occasional_threshold",
+    "allow_public_knowledge",
 )
 
 
@@ -85,6 +86,53 @@ def update_community_settings(
         ip=ip,
     )
     return changed
+
+
+# --- Closure (issue 16) -----------------------------------------------------------------------
+# The status is not a setting: closing and reopening have their own confirmed flow, audited and
+# told to the facilitators (views/closure.py).
+
+
+def _set_status(
+    community: Community, status: str, event: str, *, actor: User, ip: str | None
+) -> bool:
+    """Change the status once (False when it already was `status`: a double submit changes
+    nothing), audit it and tell the community's other organizers and facilitators."""
+    current = Community.objects.select_for_update().get(pk=community.pk)
+    if current.status == status:
+        community.status = current.status
+        return False
+    before = current.status
+    community.status = status
+    community.save(update_fields=["status", "updated_at"])
+    audit(actor, community, event, community, details={"from": before, "to": status}, ip=ip)
+    others = [m.user for m in facilitators_of(community) if m.user_id != actor.pk]
+    notify_many(
+        others,
+        event,
+        url=community.get_absolute_url(),
+        community=community,
+        actor=actor,
+        person=actor.name,
+        community_name=community.name,
+    )
+    return True
+
+
+@transaction.atomic
+def close_community(community: Community, *, actor: User, ip: str | None = None) -> bool:
+    """Archive a community: read-only for everyone, out of the public directory."""
+    return _set_status(
+        community, Community.Status.ARCHIVED, CommunityEvent.COMMUNITY_CLOSE, actor=actor, ip=ip
+    )
+
+
+@transaction.atomic
+def reopen_community(community: Community, *, actor: User, ip: str | None = None) -> bool:
+    """Make an archived community active again."""
+    return _set_status(
+        community, Community.Status.ACTIVE, CommunityEvent.COMMUNITY_REOPEN, actor=actor, ip=ip
+    )
 
 
 @transaction.atomic

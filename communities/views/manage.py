@@ -11,7 +11,7 @@ from communities import selectors, services
 from communities.forms import AuditFilterForm, CommunitySettingsForm
 from communities.http import community_view, paginate, query_without_page
 from communities.models import Community
-from communities.permissions import Access
+from communities.permissions import Access, can_change_settings
 from core.http import client_ip
 
 AUDIT_PAGE_SIZE = 50
@@ -28,6 +28,9 @@ def community_settings(request: HttpRequest, access: Access) -> HttpResponse:
     # Bound on every post, even an empty one, so missing fields are reported.
     data = request.POST if request.method == "POST" else None
     form = CommunitySettingsForm(data, instance=instance)
+    if request.method == "POST" and not can_change_settings(access):
+        messages.error(request, _("The community is closed: reopen it to change its settings."))
+        return redirect("community_settings", community.slug)
     if request.method == "POST":
         if form.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}

@@ -28,6 +28,7 @@ from facilitation.dashboard.forms import (
     introductions_defaults,
     welcome_defaults,
 )
+from facilitation.knowledge import selectors as knowledge_selectors
 from forums import selectors as forum_selectors
 from forums.services import ForumError
 
@@ -122,6 +123,9 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
             forum_selectors.unanswered_threads(community, older_than=now - health.UNANSWERED_AFTER)[
                 :UNANSWERED_SHOWN
             ]
+        ),
+        "knowledge_due": list(
+            knowledge_selectors.due_for_review(community, today=timezone.localdate(now))[:10]
         ),
         "nudge_message": default_nudge_message(community),
         "nudge_max": NudgeForm.base_fields["message"].max_length,

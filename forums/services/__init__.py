@@ -2,9 +2,11 @@
 `services.hide_post(...)`.
 
 Imports point one way: threads → posts → notices, indexing; moderation → notices, indexing;
-notices and indexing import none of the others. Refusals raise ForumError (an ActionRefused).
+answers and summaries import none of the others but errors; notices and indexing import none of
+the others. Refusals raise ForumError (an ActionRefused).
 """
 
+from forums.services.answers import mark_answer, unmark_answer
 from forums.services.errors import ForumError
 from forums.services.indexing import reindex_thread
 from forums.services.moderation import (
@@ -24,6 +26,7 @@ from forums.services.moderation import (
 )
 from forums.services.notices import announce_post, notify_queue, set_subscription
 from forums.services.posts import edit_post, mark_read, reply, toggle_reaction
+from forums.services.summaries import remove_summary, save_summary
 from forums.services.threads import create_forum, move_forum, start_thread, update_forum
 
 __all__ = [
@@ -37,19 +40,23 @@ __all__ = [
     "hide_post",
     "hide_thread",
     "lock_thread",
+    "mark_answer",
     "mark_read",
     "move_forum",
     "move_thread",
     "notify_queue",
     "pin_thread",
     "reindex_thread",
+    "remove_summary",
     "rename_thread",
     "reply",
     "restore_post",
     "restore_thread",
+    "save_summary",
     "set_subscription",
     "start_thread",
     "toggle_reaction",
+    "unmark_answer",
     "unlock_thread",
     "unpin_thread",
     "update_forum",

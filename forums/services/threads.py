@@ -16,7 +16,13 @@ from forums.services.posts import add_post, mark_read
 
 @transaction.atomic
 def create_forum(
-    community: Community, *, actor: User, name: str, slug: str, description: str = ""
+    community: Community,
+    *,
+    actor: User,
+    name: str,
+    slug: str,
+    description: str = "",
+    kind: str = Forum.Kind.DISCUSSION,
 ) -> Forum:
     """A new themed forum, placed last; the existing one when another request has just opened a
     forum at the same address (the form checked it was free, the constraint decides)."""
@@ -28,6 +34,7 @@ def create_forum(
                 name=name.strip(),
                 slug=slug,
                 description=description.strip(),
+                kind=kind,
                 position=(last or 0) + 1,
             )
     except IntegrityError:
@@ -38,10 +45,11 @@ def create_forum(
 
 @transaction.atomic
 def update_forum(forum: Forum, *, actor: User, changes: dict) -> list[str]:
-    """Rename, re-describe or (un)archive a forum; returns the fields changed."""
+    """Rename, re-describe, change the kind of or (un)archive a forum; returns the fields
+    changed."""
     changed = [
         name
-        for name in ("name", "slug", "description", "is_archived")
+        for name in ("name", "slug", "description", "kind", "is_archived")
         if name in changes and getattr(forum, name) != changes[name]
     ]
     for name in changed:

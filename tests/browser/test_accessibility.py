@@ -19,6 +19,8 @@ from accounts.models import User
 from assessments.models import Cycle, Survey, ValueStory
 from communities.models import HelpRequest
 from documents.models import Document
+from facilitation.models import KnowledgeEntry
+from forums.demo import QUESTION_TITLE
 from forums.models import Thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,6 +54,14 @@ def _story() -> ValueStory:
 
 def _thread() -> Thread:
     return Thread.objects.filter(forum__community__slug=SLUG, hidden_at__isnull=True).first()
+
+
+def _question() -> Thread:
+    return Thread.objects.get(forum__community__slug=SLUG, title=QUESTION_TITLE)
+
+
+def _knowledge_entry() -> KnowledgeEntry:
+    return KnowledgeEntry.objects.filter(community__slug=SLUG).first()
 
 
 def _document() -> Document:
@@ -96,6 +106,22 @@ PAGES = [
     Page("review queue", FACILITATORS, lambda: reverse("moderation_queue", args=[SLUG])),
     Page("audit log", FACILITATORS, lambda: reverse("audit_log", args=[SLUG])),
     Page("settings", ("organizer",), lambda: reverse("community_settings", args=[SLUG])),
+    Page("close the community", ("organizer",), lambda: reverse("community_close", args=[SLUG])),
+    # Questions, answers and curated knowledge.
+    Page("questions forum", ANYONE, lambda: reverse("forum", args=[SLUG, "questions"])),
+    Page("answered question", ANYONE, lambda: _question().get_absolute_url()),
+    Page(
+        "thread summary",
+        ("facilitator",),
+        lambda: reverse("thread_summary", args=[SLUG, _question().pk]),
+    ),
+    Page("knowledge", ANYONE, lambda: reverse("knowledge", args=[SLUG])),
+    Page("knowledge entry", ANYONE, lambda: _knowledge_entry().get_absolute_url()),
+    Page(
+        "promote to knowledge",
+        ("facilitator",),
+        lambda: reverse("knowledge_promote", args=[SLUG]) + f"?thread={_question().pk}",
+    ),
     # The facilitators' layer: dashboard, guidelines, help desk, the set-up wizard.
     Page("dashboard", FACILITATORS, lambda: reverse("facilitate", args=[SLUG])),
     Page("welcome post", ("facilitator",), lambda: reverse("facilitate_welcome", args=[SLUG])),

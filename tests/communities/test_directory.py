@@ -124,8 +124,17 @@ def test_directory_my_communities_mark_suspensions(cast, facilitator_client, mem
 
 # --- The community's tabs (communities/tabs.py) -----------------------------------------------
 
-EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents", "Guidelines"]
-MEMBER_TABS = ["Home", "Forums", "Latest", "Documents", "Assessments", "Guidelines", "Members"]
+EVERYONE_TABS = ["Home", "Forums", "Latest", "Documents", "Guidelines", "Knowledge"]
+MEMBER_TABS = [
+    "Home",
+    "Forums",
+    "Latest",
+    "Documents",
+    "Assessments",
+    "Guidelines",
+    "Knowledge",
+    "Members",
+]
 FACILITATOR_TABS = [
     "Home",
     "Dashboard",
@@ -200,6 +209,7 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
         "Documents": reverse("documents", args=[slug]),
         "Assessments": reverse("assessments", args=[slug]),
         "Guidelines": reverse("guidelines", args=[slug]),
+        "Knowledge": reverse("knowledge", args=[slug]),
         "Members": reverse("members", args=[slug]),
         "Join requests": reverse("join_requests", args=[slug]),
         "Invitations": reverse("invitations", args=[slug]),
@@ -217,6 +227,7 @@ def test_directory_community_tabs_link_each_section_and_mark_the_current_one(
         ("Review queue", "moderation_queue"),
         ("Dashboard", "facilitate"),
         ("Guidelines", "guidelines"),
+        ("Knowledge", "knowledge"),
     ]:
         page = facilitator_client.get(reverse(url_name, args=[slug]))
         current = [label for label, _href, is_current in _tabs(page) if is_current]
