@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from communities.models import Community, HelpRequest, Invitation, Membership
+from communities.services.communities import SETTINGS_FIELDS
 from tests.conftest import Cast
 from tests.factories import InvitationFactory, JoinRequestFactory, MembershipFactory
 
@@ -348,23 +349,8 @@ def _data(name: str, world: World) -> dict:
         "visibility": "members",
     }
     if name == "community_settings":
-        data |= {
-            field: getattr(community, field)
-            for field in (
-                "slug",
-                "theme",
-                "visibility",
-                "join_policy",
-                "language",
-                "flag_threshold",
-                "premoderated_posts",
-                "post_rate_limit",
-                "flag_rate_limit",
-                "core_threshold",
-                "active_threshold",
-                "occasional_threshold",
-            )
-        }
+        values = {field: getattr(community, field) for field in SETTINGS_FIELDS}
+        data |= {field: "" if value is None else value for field, value in values.items()}
         data |= {"name": "Renamed community", "status": "active"}
     elif name == "forum_edit":
         data |= {"name": "Lesson study", "slug": world.ids["forum_slug"], "kind": ""}
