@@ -237,3 +237,11 @@ def test_settings_groups_show_every_setting_once():
 
     grouped = [name for _, names in CommunitySettingsForm.GROUPS for name in names]
     assert sorted(grouped) == sorted(SETTINGS_FIELDS)
+
+
+def test_settings_help_text_shows_its_placeholder_as_written(cast, organizer_client):
+    """ "/c/<address>/" is text, not a tag the browser swallows (it read "/c//")."""
+    page = organizer_client.get("/c/open-practice/settings/").content.decode()
+
+    assert "the community lives at /c/&lt;address&gt;/." in page
+    assert "/c/<address>/" not in page
