@@ -353,7 +353,7 @@ def can_mark_answer(access: Access, thread) -> bool:
         return False
     if access.can("forum.moderate"):
         return True
-    return thread.author_id is not None and thread.author_id == getattr(access.user, "pk", None)
+    return _is_own(access, thread, "author_id")
 
 
 def can_summarize(access: Access, thread) -> bool:

@@ -279,8 +279,21 @@ class _Recipient:
 # Full addresses of what digests link to, by (model, id, community address): each is a function of
 # its key (every such address is the community's and the object's id), so an entry is never
 # stale; the oldest go past the size.
-_URLS: dict[tuple, str] = {}
+_URLS: OrderedDict[tuple, str] = OrderedDict()
 URLS_CACHED = 20_000
+
+
+def _remember(cache: OrderedDict, size: int, key: tuple, make: Callable[[], object]):
+    """The value of `key` in a cache of this process, made on first use; past `size` entries
+    the least recently used goes."""
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make()
+        if len(cache) > size:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return value
 
 
 class BatchContent:
@@ -334,13 +347,12 @@ class BatchContent:
         """The full address of a thread, document, cycle or community (the community's
         address and the object's id make it), made once a process for each."""
         slug = obj.slug if isinstance(obj, Community) else obj.community.slug
-        key = (type(obj), obj.pk, slug)
-        url = _URLS.get(key)
-        if url is None:
-            url = _URLS[key] = emails.full_url(obj.get_absolute_url())
-            if len(_URLS) > URLS_CACHED:
-                _URLS.pop(next(iter(_URLS)))
-        return url
+        return _remember(
+            _URLS,
+            URLS_CACHED,
+            (type(obj), obj.pk, slug),
+            lambda: emails.full_url(obj.get_absolute_url()),
+        )
 
     def digest_of(self, recipient: _Recipient) -> MemberDigest:
         """One member's digest, cut from the batch's content (no query)."""
@@ -526,20 +538,16 @@ PARTS_CACHED = 2000
 def _render_part(part: CommunityDigest, language: str, zone: ZoneInfo) -> None:
     """Fill in the part's HTML and text, from the cache when a member before had the same."""
     with translation.override(language), timezone.override(zone):
-        key = (language, zone.key, part.content_key())
-        rendered = _PARTS.get(key)
-        if rendered is None:
-            context = {"part": part}
-            rendered = (
+        context = {"part": part}
+        part.html, part.text = _remember(
+            _PARTS,
+            PARTS_CACHED,
+            (language, zone.key, part.content_key()),
+            lambda: (
                 render_to_string(f"{TEMPLATE}_community.html", context),
                 render_to_string(f"{TEMPLATE}_community.txt", context, using="text"),
-            )
-            _PARTS[key] = rendered
-            if len(_PARTS) > PARTS_CACHED:
-                _PARTS.popitem(last=False)
-        else:
-            _PARTS.move_to_end(key)
-    part.html, part.text = rendered
+            ),
+        )
 
 
 def render_digest(digest: MemberDigest, *, is_test: bool = False) -> OutgoingEmail:
